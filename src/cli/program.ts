@@ -1,0 +1,209 @@
+import { randomInt } from "node:crypto";
+import { writeFileSync } from "node:fs";
+import { Command, CommanderError, Option } from "commander";
+import { CHECKS } from "../../conformance/index.js";
+import { DockerSession, sweepStale } from "../docker/session.js";
+import { dockerImageSource } from "../docker/image.js";
+import { planChecks } from "../engine/plan.js";
+import { runChecks } from "../engine/run.js";
+import { EnvironmentError, UsageError, isExpectedError } from "../errors.js";
+import { parseImageReference } from "../image/reference.js";
+import { TOOL } from "../paths.js";
+import { buildReport } from "../report/build.js";
+import { renderJson } from "../report/json.js";
+import { renderText } from "../report/text.js";
+import { resolveInstance } from "../spec/instances.js";
+import { listSpecVersions, loadSpec } from "../spec/load.js";
+import { CONTRACTS } from "../spec/types.js";
+import { formatDuration } from "./duration.js";
+import { EXIT, exitCodeFor } from "./exit-codes.js";
+import { type RawRunOptions, parseRunOptions } from "./options.js";
+import { interruptOnSignals, raceAbort } from "./signals.js";
+import { renderCheckList, renderSpecList } from "./listings.js";
+
+const CLEANUP_TIMEOUT_MS = 30_000;
+
+export interface Io {
+  stdout: (s: string) => void;
+  stderr: (s: string) => void;
+  stdoutIsTty: boolean;
+}
+
+const defaultIo: Io = {
+  stdout: (s) => process.stdout.write(s),
+  stderr: (s) => process.stderr.write(s),
+  stdoutIsTty: process.stdout.isTTY === true,
+};
+
+function errorLine(message: string, hint?: string): string {
+  return `byoc-check: error: ${message}${hint ? ` (hint: ${hint})` : ""}\n`;
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+async function runCommand(image: string | undefined, raw: RawRunOptions, io: Io): Promise<number> {
+  if (!image) throw new UsageError("no image given", "byoc-check IMAGE, e.g. byoc-check my-model:latest; byoc-check --help for more");
+  const opts = parseRunOptions(raw, () => randomInt(0, 2 ** 32));
+  const ref = parseImageReference(image);
+  const spec = loadSpec({ ...(opts.spec ? { version: opts.spec } : {}), ...(opts.specDir ? { specsDir: opts.specDir } : {}) });
+  const instances = opts.instances.map((t) => resolveInstance(t, opts.specDir));
+  const planned = planChecks(CHECKS, opts.contracts, spec);
+
+  const interrupt = interruptOnSignals();
+  const deadline = new AbortController();
+  const timer = opts.timeoutMs
+    ? setTimeout(() => deadline.abort(new EnvironmentError(`the --timeout of ${formatDuration(opts.timeoutMs!)} passed`, "give the run more time with --timeout")), opts.timeoutMs)
+    : undefined;
+  const signal = AbortSignal.any([interrupt.signal, deadline.signal]);
+  let session: DockerSession | undefined;
+  try {
+    session = await raceAbort(DockerSession.open(), signal);
+    const current = session;
+    // Best effort: what crashed or killed runs left behind goes before this run adds its own.
+    await raceAbort(sweepStale(current.docker, { except: current.id }), signal);
+    const startedAt = new Date();
+    const t0 = performance.now();
+    const out = await raceAbort(
+      runChecks({ source: dockerImageSource(current, ref), planned, contracts: opts.contracts, instances, spec, signal }),
+      signal,
+    );
+    const report = buildReport({
+      image: out.image,
+      specVersion: spec.version,
+      contracts: opts.contracts,
+      instances: instances.map((i) => i.type),
+      seed: opts.seed,
+      failOn: opts.failOn,
+      startedAt,
+      durationMs: performance.now() - t0,
+      results: out.results,
+    });
+    const color = opts.color ?? (!opts.output && io.stdoutIsTty && !process.env.NO_COLOR);
+    const rendered = opts.format === "json" ? renderJson(report) : renderText(report, { color });
+    if (opts.output) writeFileSync(opts.output, rendered);
+    else io.stdout(rendered);
+    return report.exitCode;
+  } finally {
+    clearTimeout(timer);
+    if (session) {
+      const problems = await Promise.race([
+        session.close(),
+        new Promise<string[]>((r) => setTimeout(() => r(["cleanup did not finish within 30 s"]), CLEANUP_TIMEOUT_MS).unref()),
+      ]);
+      for (const p of problems) io.stderr(`byoc-check: warning: could not clean up ${p} (byoc-check cleanup retries)\n`);
+    }
+    interrupt.dispose();
+  }
+}
+
+async function cleanupCommand(opts: { all?: boolean }, io: Io): Promise<number> {
+  const session = await DockerSession.open();
+  const r = await sweepStale(session.docker, { all: opts.all === true, except: session.id });
+  await session.close();
+  io.stdout(`removed ${r.containers} container(s), ${r.networks} network(s), ${r.volumes} volume(s), ${r.tempDirs} temp dir(s)\n`);
+  for (const p of r.problems) io.stderr(`byoc-check: warning: could not remove ${p}\n`);
+  return r.problems.length > 0 ? EXIT.environment : EXIT.conformant;
+}
+
+export function buildProgram(io: Io, setExit: (code: number) => void): Command {
+  const program = new Command("byoc-check");
+  program
+    .exitOverride()
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr, outputError: () => {} })
+    .showSuggestionAfterError(true)
+    .description(
+      "Check a container image against Amazon SageMaker's bring-your-own-container contracts (training, inference, processing) before you push it.",
+    )
+    .version(TOOL.version, "-V, --version", "print byoc-check's version")
+    .helpOption("-h, --help", "show this help")
+    .argument("[image]", "the image to check: name[:tag], name@sha256:<digest>, or an image id in the Docker engine")
+    .addOption(new Option("-c, --contract <list>", `contracts to check: ${CONTRACTS.join(",")} (default: every contract)`).argParser(collect).default([], ""))
+    .addOption(new Option("-i, --instance <type>", "target SageMaker instance type, repeatable (ml.g5.xlarge, ml.c7g.large, ...)").argParser(collect).default([], ""))
+    .option("--spec <version>", "contract spec version (default: the newest)")
+    .option("--spec-dir <dir>", "read contract specs from DIR instead of the bundled ones (for spec authors)")
+    .option("-f, --format <fmt>", "report format: text | json", "text")
+    .option("-o, --output <file>", "write the report there instead of stdout")
+    .option("--fail-on <level>", "lowest severity of a failing check that fails the run: error | warning", "error")
+    .option("--seed <n>", "seed for everything random (default: a random one, printed in the report)")
+    .option("--timeout <duration>", "overall deadline, e.g. 10m or 1h30m")
+    .option("--no-color", "plain text even on a terminal (NO_COLOR works too)")
+    .addHelpText(
+      "after",
+      `
+Exit codes:
+  0    conformant
+  1    a failing check at or above --fail-on
+  2    usage, config or spec error (nothing ran)
+  3    environment: Docker unreachable, image missing, a check errored and none failed
+  70   internal error in byoc-check (please report it)
+  130  interrupted
+
+Examples:
+  byoc-check my-model:latest
+  byoc-check -c inference -i ml.g5.xlarge -f json -o report.json my-model:latest`,
+    )
+    .action(async (image: string | undefined, raw: RawRunOptions & { color: boolean }, cmd: Command) => {
+      // --no-color defaults color to true; only an explicit flag should override the terminal check.
+      const explicitColor = cmd.getOptionValueSource("color") === "cli" ? raw.color : undefined;
+      const { color: _ignored, ...rest } = raw;
+      setExit(await runCommand(image, { ...rest, ...(explicitColor === undefined ? {} : { color: explicitColor }) }, io));
+    });
+
+  program
+    .command("checks")
+    .description("list every check: id, contract, clauses, severity, title")
+    .option("--json", "as JSON")
+    .option("--spec-dir <dir>", "read contract specs from DIR")
+    .action((o: { json?: boolean; specDir?: string }) => {
+      const spec = loadSpec(o.specDir ? { specsDir: o.specDir } : {});
+      io.stdout(renderCheckList(CHECKS, spec, o.json === true));
+      setExit(EXIT.conformant);
+    });
+
+  program
+    .command("specs")
+    .description("list every spec version and its clauses")
+    .option("--json", "as JSON")
+    .option("--spec-dir <dir>", "read contract specs from DIR")
+    .action((o: { json?: boolean; specDir?: string }) => {
+      const dir = o.specDir ? { specsDir: o.specDir } : {};
+      const specs = listSpecVersions(o.specDir).map((version) => loadSpec({ version, ...dir }));
+      io.stdout(renderSpecList(specs, o.json === true));
+      setExit(EXIT.conformant);
+    });
+
+  program
+    .command("cleanup")
+    .description("remove the containers, networks, volumes and temp dirs that earlier runs left behind")
+    .option("--all", "also remove those of runs still in progress")
+    .action(async (o: { all?: boolean }) => setExit(await cleanupCommand(o, io)));
+
+  return program;
+}
+
+/** Parses argv, runs, and returns the exit code. Only this function turns errors into exit codes. */
+export async function main(argv: string[], io: Io = defaultIo): Promise<number> {
+  let code: number = EXIT.conformant;
+  const program = buildProgram(io, (c) => (code = c));
+  try {
+    await program.parseAsync(argv, { from: "user" });
+    return code;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.exitCode === 0) return EXIT.conformant; // --help, --version
+      const [first, ...rest] = e.message.replace(/^error: /, "").split("\n").filter(Boolean);
+      const hint = [...rest.map((l) => l.replace(/^\((.*)\)$/, "$1").replace(/^Did/, "did")), "see byoc-check --help"].join("; ");
+      io.stderr(errorLine(first ?? "invalid command line", hint));
+      return EXIT.usage;
+    }
+    if (isExpectedError(e)) {
+      io.stderr(errorLine(e.message, e.hint));
+      return exitCodeFor({ kind: "stopped", error: e.kind });
+    }
+    io.stderr(`byoc-check: internal error: ${(e as Error)?.message ?? String(e)} (this is a bug in byoc-check: please report it with the lines below)\n`);
+    io.stderr(`${(e as Error)?.stack ?? String(e)}\n`);
+    return exitCodeFor({ kind: "crashed" });
+  }
+}

@@ -1,0 +1,124 @@
+import { InterruptedError, isExpectedError, serializeError } from "../errors.js";
+import type { ImageFs } from "../image/fs.js";
+import type { CheckResult } from "../report/model.js";
+import type { InstanceInfo } from "../spec/instances.js";
+import { type Contract, type SpecView, contractOf } from "../spec/types.js";
+import type { ImageFacts, Outcome } from "./check.js";
+import type { EngineListener } from "./events.js";
+import type { PlannedCheck } from "./plan.js";
+import type { ImageSource } from "./source.js";
+
+export const DEFAULT_CHECK_TIMEOUT_MS = 60_000;
+
+export interface RunInput {
+  source: ImageSource;
+  planned: readonly PlannedCheck[];
+  contracts: readonly Contract[];
+  instances: readonly InstanceInfo[];
+  spec: SpecView;
+  /** Aborts on interrupt (reason: InterruptedError) or when the overall deadline passes (reason: any other Error). */
+  signal: AbortSignal;
+  listener?: EngineListener;
+}
+
+export interface RunOutput {
+  image: ImageFacts;
+  results: CheckResult[];
+}
+
+function abortReason(signal: AbortSignal): Error {
+  return signal.reason instanceof Error ? signal.reason : new Error(String(signal.reason));
+}
+
+function throwIfInterrupted(signal: AbortSignal): void {
+  if (signal.aborted && signal.reason instanceof InterruptedError) throw signal.reason;
+}
+
+/** Runs `fn`, giving up when `ms` pass or `signal` aborts; the loser's result is ignored. */
+async function bounded<T>(fn: () => Promise<T>, ms: number, signal: AbortSignal, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  let onAbort: (() => void) | undefined;
+  try {
+    return await Promise.race([
+      fn(),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`${what} did not finish within ${ms / 1000} s`)), ms);
+        onAbort = () => reject(abortReason(signal));
+        if (signal.aborted) onAbort();
+        else signal.addEventListener("abort", onAbort, { once: true });
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+    if (onAbort) signal.removeEventListener("abort", onAbort);
+  }
+}
+
+/** Runs the planned checks against one image. Inputs are fetched once, and only if some check declared them. */
+export async function runChecks(input: RunInput): Promise<RunOutput> {
+  const { planned, signal, listener } = input;
+  const emit = listener ?? (() => {});
+  throwIfInterrupted(signal);
+  const { facts, config } = await input.source.describe();
+  throwIfInterrupted(signal);
+  emit({ type: "run-started", image: facts, checks: planned.map(({ check }) => ({ id: check.id, title: check.title, severity: check.severity })) });
+
+  let fs: Promise<ImageFs & { close(): Promise<void> }> | undefined;
+  const results: CheckResult[] = [];
+  try {
+    for (const { check, clauses } of planned) {
+      emit({ type: "check-started", id: check.id });
+      const started = performance.now();
+      let outcome: Outcome;
+      if (signal.aborted) {
+        throwIfInterrupted(signal);
+        outcome = { status: "error", error: { name: "NotRun", message: `not run: ${abortReason(signal).message}` } };
+      } else {
+        try {
+          // Exactly what the check declared: an undeclared input is absent, not merely unused.
+          const ctx: Parameters<typeof check.run>[0] = { image: facts, contracts: input.contracts, spec: input.spec, signal };
+          if (check.needs.config) ctx.config = config;
+          if (check.needs.instances) ctx.instances = input.instances;
+          if (check.needs.fs) ctx.fs = await (fs ??= input.source.openFs());
+          outcome = await bounded(
+            async () => check.run(ctx),
+            check.timeoutMs ?? DEFAULT_CHECK_TIMEOUT_MS,
+            signal,
+            `check ${check.id}`,
+          );
+        } catch (e) {
+          throwIfInterrupted(signal);
+          const error = serializeError(e);
+          // An expected error (Docker went away, the deadline passed) is not a bug: its stack would only mislead.
+          if (isExpectedError(e)) delete error.stack;
+          outcome = { status: "error", error };
+        }
+      }
+      const result = toResult(check, clauses, outcome, performance.now() - started);
+      results.push(result);
+      emit({ type: "check-finished", result });
+    }
+  } finally {
+    if (fs) await fs.then((f) => f.close()).catch(() => {}); // the session sweep removes it if this fails
+  }
+  emit({ type: "run-finished", results });
+  return { image: facts, results };
+}
+
+function toResult(check: PlannedCheck["check"], clauses: PlannedCheck["clauses"], outcome: Outcome, ms: number): CheckResult {
+  const result: CheckResult = {
+    id: check.id,
+    contract: contractOf(clauses[0]),
+    clause: clauses[0],
+    clauses,
+    status: outcome.status,
+    severity: check.severity,
+    title: check.title,
+    durationMs: Math.round(ms * 10) / 10,
+    findings: outcome.status === "fail" ? outcome.findings : [],
+  };
+  if (outcome.status === "pass" && outcome.detail) result.detail = outcome.detail;
+  if (outcome.status === "skip") result.reason = outcome.reason;
+  if (outcome.status === "error") result.error = outcome.error;
+  return result;
+}

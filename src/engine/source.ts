@@ -1,0 +1,9 @@
+import type { ImageConfig } from "../image/config.js";
+import type { ImageFs } from "../image/fs.js";
+import type { ImageFacts } from "./check.js";
+
+/** Where the engine gets the image under test from: the Docker engine today; archives and registries later. */
+export interface ImageSource {
+  describe(): Promise<{ facts: ImageFacts; config: ImageConfig }>;
+  openFs(): Promise<ImageFs & { close(): Promise<void> }>;
+}

@@ -1,0 +1,52 @@
+import { EXIT, type FailOn, exitCodeFor } from "../cli/exit-codes.js";
+import type { ImageFacts } from "../engine/check.js";
+import { TOOL } from "../paths.js";
+import type { Contract } from "../spec/types.js";
+import { type CheckResult, REPORT_VERSION, type Report, type Summary } from "./model.js";
+
+const RANK = { info: 0, warning: 1, error: 2 } as const;
+
+export function summarize(results: readonly CheckResult[], failOn: FailOn): Summary {
+  const count = (s: CheckResult["status"]) => results.filter((r) => r.status === s).length;
+  return {
+    total: results.length,
+    pass: count("pass"),
+    fail: count("fail"),
+    skip: count("skip"),
+    error: count("error"),
+    blocking: results.filter((r) => r.status === "fail" && RANK[r.severity] >= RANK[failOn]).length,
+  };
+}
+
+export interface ReportInput {
+  image: ImageFacts;
+  specVersion: string;
+  contracts: readonly Contract[];
+  instances: readonly string[];
+  seed: number;
+  failOn: FailOn;
+  startedAt: Date;
+  durationMs: number;
+  results: CheckResult[];
+}
+
+export function buildReport(input: ReportInput): Report {
+  const exitCode = exitCodeFor({ kind: "completed", results: input.results, failOn: input.failOn });
+  const { image } = input;
+  return {
+    reportVersion: REPORT_VERSION,
+    tool: { ...TOOL },
+    image: { ...image, platform: [image.os, image.architecture, image.variant].filter(Boolean).join("/") },
+    spec: { family: "sagemaker", version: input.specVersion },
+    contracts: [...input.contracts],
+    instances: [...input.instances],
+    seed: input.seed,
+    failOn: input.failOn,
+    startedAt: input.startedAt.toISOString(),
+    durationMs: Math.round(input.durationMs),
+    results: input.results,
+    summary: summarize(input.results, input.failOn),
+    conformant: exitCode === EXIT.conformant,
+    exitCode,
+  };
+}

@@ -1,0 +1,89 @@
+import { styleText } from "node:util";
+import type { Evidence, Location } from "../engine/check.js";
+import type { CheckResult, Report } from "./model.js";
+
+type Style = Parameters<typeof styleText>[0];
+
+export interface TextOptions {
+  color: boolean;
+}
+
+const LABEL: Record<CheckResult["status"], [string, Style]> = {
+  pass: ["PASS ", "green"],
+  fail: ["FAIL ", "red"],
+  skip: ["SKIP ", "gray"],
+  error: ["ERROR", "magenta"],
+};
+
+function locationText(l: Location): string {
+  switch (l.kind) {
+    case "config":
+      return `image config ${l.field}`;
+    case "file":
+      return `${l.path}${l.layer ? ` (layer ${l.layer.slice(0, 19)})` : ""}`;
+    case "option":
+      return `${l.option} ${l.value}`;
+  }
+}
+
+function short(value: unknown): string {
+  const s = typeof value === "string" ? value : JSON.stringify(value);
+  return s.length > 300 ? `${s.slice(0, 297)}...` : s;
+}
+
+function evidenceLines(e: Evidence): Array<[string, string]> {
+  const lines: Array<[string, string]> = [];
+  if (e.location) lines.push(["at", locationText(e.location)]);
+  if (e.actual !== undefined) lines.push(["seen", short(e.actual)]);
+  if (e.expected !== undefined) lines.push(["wanted", short(e.expected)]);
+  for (const note of e.notes ?? []) lines.push(["note", note]);
+  for (const cmd of e.reproduce ?? []) lines.push(["repro", cmd]);
+  if (e.log) lines.push(["log", e.log.split("\n").slice(-5).join("\n        ")]);
+  return lines;
+}
+
+/** The plain report: a line per check, and for each failing one what was seen and what to change. */
+export function renderText(report: Report, { color }: TextOptions): string {
+  const paint = (style: Style, s: string) => (color ? styleText(style, s, { validateStream: false }) : s);
+  const out: string[] = [];
+  const { image } = report;
+  out.push(`${paint("bold", `${report.tool.name} ${report.tool.version}`)}  ${image.ref}`);
+  out.push(`  image     ${image.id.slice(0, 19)}  ${image.platform}${image.digest ? `  ${image.digest.slice(0, 19)}` : ""}`);
+  out.push(`  spec      sagemaker ${report.spec.version}  contracts ${report.contracts.join(", ")}`);
+  if (report.instances.length > 0) out.push(`  instances ${report.instances.join(", ")}`);
+  out.push("");
+
+  const idWidth = Math.max(...report.results.map((r) => r.id.length), 2);
+  for (const r of report.results) {
+    const [label, style] = LABEL[r.status];
+    const sev = r.status === "fail" ? paint(r.severity === "error" ? "red" : "yellow", ` [${r.severity}]`) : "";
+    const tail = r.status === "skip" ? paint("gray", `  (${r.reason})`) : r.status === "error" ? "" : "";
+    out.push(`${paint(style, label)} ${r.id.padEnd(idWidth)}  ${r.title}${sev}${tail}`);
+    const indent = " ".repeat(6);
+    if (r.status === "error" && r.error) {
+      const bug = r.error.stack ? " (this looks like a bug in byoc-check: please report it with the JSON report)" : "";
+      out.push(`${indent}${paint("magenta", `error: ${r.error.message}`)}${bug}`);
+    }
+    for (const f of r.findings) {
+      out.push(`${indent}${paint("bold", f.message)}`);
+      for (const [k, v] of evidenceLines(f.evidence)) out.push(`${indent}  ${paint("gray", k.padEnd(6))} ${v}`);
+      out.push(`${indent}  ${paint("cyan", "fix".padEnd(6))} ${f.fix}`);
+      out.push(`${indent}  ${paint("gray", "clause".padEnd(6))} ${r.clause}`);
+    }
+  }
+
+  const s = report.summary;
+  out.push("");
+  const counts = `${s.total} checks: ${s.pass} passed, ${s.fail} failed, ${s.skip} skipped, ${s.error} errored`;
+  const failing = report.results.filter((r) => r.status === "fail").map((r) => r.id);
+  let verdict: string;
+  if (report.conformant) {
+    verdict = paint("green", `conformant at --fail-on ${report.failOn}`);
+  } else if (s.blocking > 0) {
+    verdict = paint("red", `NOT conformant: ${failing.join(", ")}`);
+  } else {
+    verdict = paint("magenta", "INCOMPLETE: a check could not run (see ERROR above)");
+  }
+  out.push(`${counts}  ·  ${verdict}  ·  exit ${report.exitCode}`);
+  return `${out.join("\n")}\n`;
+}
