@@ -1,5 +1,5 @@
 import { defineImageCheck, fail, pass, skip, type FindingInput } from "../../src/engine/check.js";
-import { asExecForm, shellForm } from "../../src/image/command.js";
+import { asExecForm, execWrapped, shellForm } from "../../src/image/command.js";
 
 export default defineImageCheck({
   id: "IMG-ENTRYPOINT-EXEC",
@@ -23,7 +23,7 @@ export default defineImageCheck({
     const exec = asExecForm(sf.script);
     const fix = exec
       ? `Write ${instruction} ${JSON.stringify(exec)} (exec form).`
-      : `Write ${instruction} ${JSON.stringify([...sf.shell, `exec ${sf.script.replace(/^exec\s+/, "")} "$@"`, "--"])}: exec hands PID 1 to the program and "$@" forwards its arguments; or move the script into a file and name that file in exec form.`;
+      : `Write ${instruction} ${JSON.stringify([...sf.shell, execWrapped(sf.script), "--"])}: exec hands PID 1 to the program and "$@" forwards its arguments; or move the script into a file and name that file in exec form.`;
     const findings: FindingInput[] = [];
     const where = { kind: "config", field } as const;
     if (field === "Config.Entrypoint" && takesArgument && !sf.usesArguments) {
@@ -35,9 +35,10 @@ export default defineImageCheck({
       });
     }
     if (!sf.execs) {
-      const stop = contracts.includes("processing") && !takesArgument ? "SIGINT" : "SIGTERM";
+      // Training and hosting stop with SIGTERM, processing with SIGINT; only processing ever runs CMD.
+      const stops = field === "Config.Cmd" ? ["SIGINT"] : [...(takesArgument ? ["SIGTERM"] : []), ...(contracts.includes("processing") ? ["SIGINT"] : [])];
       findings.push({
-        message: `${instruction} runs through ${sf.shell.join(" ")} without exec: ${stop} reaches the shell, not the program, and the stop ends in SIGKILL`,
+        message: `${instruction} runs through ${sf.shell.join(" ")} without exec: ${stops.join(" and ")} ${stops.length > 1 ? "reach" : "reaches"} the shell, not the program, and the stop ends in SIGKILL`,
         fix,
         where,
         evidence: { actual: argv },

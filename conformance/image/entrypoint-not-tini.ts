@@ -16,7 +16,9 @@ export default defineImageCheck({
     const argv = config.entrypoint ?? [];
     const program = argv[0] ? posix.basename(argv[0]) : "";
     if (!TINI.test(program)) return pass();
-    const rest = argv.slice(argv[1] === "--" ? 2 : 1).filter((a) => !a.startsWith("-"));
+    // tini's own options come first, up to "--" or the program; the program keeps its flags.
+    const dashes = argv.indexOf("--");
+    const rest = dashes >= 0 ? argv.slice(dashes + 1) : argv.slice(1 + Math.max(0, argv.slice(1).findIndex((a) => !a.startsWith("-"))));
     return fail({
       message: `ENTRYPOINT starts ${argv[0]}, which SageMaker documents as incompatible with the train and serve arguments`,
       fix: rest.length > 0 ? `Write ENTRYPOINT ${JSON.stringify(rest)} and drop tini.` : "Drop tini and name your program in ENTRYPOINT (exec form).",

@@ -13,7 +13,8 @@ export default defineImageCheck({
   needs: { config: true, fs: true },
   async run({ config, fs }) {
     const user = config.user.split(":")[0] ?? "";
-    if (user === "" || user === "root" || user === "0") return pass(user === "" ? "no USER: root" : `USER ${config.user}`);
+    // runc reads a numeric USER as a uid, so "00" is root too.
+    if (user === "" || user === "root" || (/^\d+$/.test(user) && Number(user) === 0)) return pass(user === "" ? "no USER: root" : `USER ${config.user}`);
     const where = { kind: "config", field: "Config.User" } as const;
     let uid: number | undefined = /^\d+$/.test(user) ? Number(user) : undefined;
     if (uid === undefined) {

@@ -21,6 +21,6 @@ export default defineImageCheck({
       where: { kind: "config", field: `Config.Env["${m.name}"]` } as const,
       evidence: { actual: `${m.name}=${m.masked}`, notes: [`rule ${m.rule.id}`] },
     }));
-    return first ? fail(first, ...rest) : pass(`${config.env.length} ENV entries, none holds a credential`);
+    return first ? fail(first, ...rest) : pass(`${config.env.length} ENV ${config.env.length === 1 ? "entry" : "entries"}, none holds a credential`);
   },
 });

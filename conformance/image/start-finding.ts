@@ -27,18 +27,26 @@ export function startOutcome(a: StartAnalysis, config: ImageConfig, how: string,
       };
       break;
     case "program":
-      finding = config.entrypoint
-        ? {
-            ...base,
-            message: `the ENTRYPOINT program "${p.program}" cannot start: ${p.problem}`,
-            fix: "Point ENTRYPOINT at a file that exists in the image and is executable (chmod +x), with an interpreter that is installed.",
-          }
-        : {
-            ...base,
-            where: { kind: "config", field: "Config.Env" },
-            message: `without an ENTRYPOINT, ${how} runs "${argument ?? p.program}" from PATH, and it cannot start: ${p.problem}`,
-            fix: `Install an executable named ${argument ?? p.program} in a PATH directory (e.g. /opt/program/${argument} with ENV PATH="/opt/program:$PATH", chmod +x, and a #! line naming an installed interpreter), or add an exec-form ENTRYPOINT that handles "${argument}".`,
-          };
+      if (config.entrypoint) {
+        finding = {
+          ...base,
+          message: `the ENTRYPOINT program "${p.program}" cannot start: ${p.problem}`,
+          fix: "Point ENTRYPOINT at a file that exists in the image and is executable (chmod +x), with an interpreter that is installed.",
+        };
+      } else if (argument) {
+        finding = {
+          ...base,
+          where: { kind: "config", field: "Config.Env" },
+          message: `without an ENTRYPOINT, ${how} runs "${argument}" from PATH, and it cannot start: ${p.problem}`,
+          fix: `Install an executable named ${argument} in a PATH directory (e.g. /opt/program/${argument} with ENV PATH="/opt/program:$PATH", chmod +x, and a #! line naming an installed interpreter), or add an exec-form ENTRYPOINT that handles "${argument}".`,
+        };
+      } else {
+        finding = {
+          ...base,
+          message: `the CMD program "${p.program}" cannot start: ${p.problem}`,
+          fix: "Point CMD (or an exec-form ENTRYPOINT) at a file that exists in the image and is executable (chmod +x), with an interpreter that is installed.",
+        };
+      }
       break;
     case "script":
       finding = {

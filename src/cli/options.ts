@@ -67,12 +67,14 @@ export function parseRunOptions(raw: RawRunOptions, randomSeed: () => number): R
   if (raw.spec !== undefined) opts.spec = raw.spec;
   if (raw.specDir !== undefined) {
     const dir = resolve(raw.specDir);
-    if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UsageError(`--spec-dir ${raw.specDir} is not a directory`);
+    if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+      throw new UsageError(`--spec-dir ${raw.specDir} is not a directory`, "point it at a directory holding sagemaker/<contract>/<version>.json, like the bundled specs/");
+    }
     opts.specDir = dir;
   }
   if (raw.seed !== undefined) {
     if (!/^\d+$/.test(raw.seed) || Number(raw.seed) > 0xffffffff) {
-      throw new UsageError(`--seed "${raw.seed}" is not a whole number from 0 to 4294967295`);
+      throw new UsageError(`--seed "${raw.seed}" is not a whole number from 0 to 4294967295`, "reuse the seed a report printed, e.g. --seed 1234");
     }
     opts.seed = Number(raw.seed);
   }

@@ -39,8 +39,8 @@ function errorLine(message: string, hint?: string): string {
   return `byoc-check: error: ${message}${hint ? ` (hint: ${hint})` : ""}\n`;
 }
 
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
 }
 
 async function runCommand(image: string | undefined, raw: RawRunOptions, io: Io): Promise<number> {
@@ -110,6 +110,8 @@ async function cleanupCommand(opts: { all?: boolean }, io: Io): Promise<number> 
 export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   const program = new Command("byoc-check");
   program
+    // Options after a subcommand's name are the subcommand's (`checks --spec-dir X`), not the root command's.
+    .enablePositionalOptions()
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr, outputError: () => {} })
     .showSuggestionAfterError(true)
@@ -119,8 +121,8 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .version(TOOL.version, "-V, --version", "print byoc-check's version")
     .helpOption("-h, --help", "show this help")
     .argument("[image]", "the image to check: name[:tag], name@sha256:<digest>, or an image id in the Docker engine")
-    .addOption(new Option("-c, --contract <list>", `contracts to check: ${CONTRACTS.join(",")} (default: every contract)`).argParser(collect).default([], ""))
-    .addOption(new Option("-i, --instance <type>", "target SageMaker instance type, repeatable (ml.g5.xlarge, ml.c7g.large, ...)").argParser(collect).default([], ""))
+    .addOption(new Option("-c, --contract <list>", `contracts to check: ${CONTRACTS.join(",")} (default: every contract)`).argParser(collect))
+    .addOption(new Option("-i, --instance <type>", "target SageMaker instance type, repeatable (ml.g5.xlarge, ml.c7g.large, ...)").argParser(collect))
     .option("--spec <version>", "contract spec version (default: the newest)")
     .option("--spec-dir <dir>", "read contract specs from DIR instead of the bundled ones (for spec authors)")
     .option("-f, --format <fmt>", "report format: text | json", "text")

@@ -9,6 +9,7 @@ import type { PlannedCheck } from "./plan.js";
 import type { ImageSource } from "./source.js";
 
 export const DEFAULT_CHECK_TIMEOUT_MS = 60_000;
+const CLOSE_TIMEOUT_MS = 10_000;
 
 export interface RunInput {
   source: ImageSource;
@@ -64,6 +65,7 @@ export async function runChecks(input: RunInput): Promise<RunOutput> {
   emit({ type: "run-started", image: facts, checks: planned.map(({ check }) => ({ id: check.id, title: check.title, severity: check.severity })) });
 
   let fs: Promise<ImageFs & { close(): Promise<void> }> | undefined;
+  let opened: (ImageFs & { close(): Promise<void> }) | undefined;
   const results: CheckResult[] = [];
   try {
     for (const { check, clauses } of planned) {
@@ -79,9 +81,12 @@ export async function runChecks(input: RunInput): Promise<RunOutput> {
           const ctx: Parameters<typeof check.run>[0] = { image: facts, contracts: input.contracts, spec: input.spec, signal };
           if (check.needs.config) ctx.config = config;
           if (check.needs.instances) ctx.instances = input.instances;
-          if (check.needs.fs) ctx.fs = await (fs ??= input.source.openFs());
           outcome = await bounded(
-            async () => check.run(ctx),
+            async () => {
+              // Opening the filesystem counts against the first check that needs it.
+              if (check.needs.fs) ctx.fs = await (fs ??= input.source.openFs().then((f) => (opened = f)));
+              return check.run(ctx);
+            },
             check.timeoutMs ?? DEFAULT_CHECK_TIMEOUT_MS,
             signal,
             `check ${check.id}`,
@@ -99,7 +104,13 @@ export async function runChecks(input: RunInput): Promise<RunOutput> {
       emit({ type: "check-finished", result });
     }
   } finally {
-    if (fs) await fs.then((f) => f.close()).catch(() => {}); // the session sweep removes it if this fails
+    if (opened) {
+      const f = opened;
+      await bounded(() => f.close(), CLOSE_TIMEOUT_MS, new AbortController().signal, "closing the image filesystem").catch(() => {});
+    } else {
+      // Still opening (or failed): close it if it ever opens; the session's cleanup removes it in any case.
+      fs?.then((f) => f.close()).catch(() => {});
+    }
   }
   emit({ type: "run-finished", results });
   return { image: facts, results };

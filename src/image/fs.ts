@@ -37,7 +37,9 @@ export async function resolvePath(fs: ImageFs, path: string): Promise<Resolved> 
     const st = await fs.lstat(current);
     if (!st) return { found: false, reason: "missing", chain };
     if (st.kind !== "symlink") return { found: true, stat: st, chain };
-    const target = st.linkTarget ?? "";
+    // The Engine reports a target for every link it can evaluate; none means the evaluation looped.
+    if (st.linkTarget === undefined) return { found: false, reason: "loop", chain };
+    const target = st.linkTarget;
     // Resolution stays inside the image: ".." above / is / (chroot semantics, as Docker applies them).
     chain.push(posix.resolve(posix.dirname(current), target));
   }
@@ -75,17 +77,32 @@ export interface Shebang {
   arg?: string;
 }
 
-/** The `#!` line of a script, or null for anything else (ELF binaries included). */
-export async function readShebang(fs: ImageFs, path: string): Promise<Shebang | null> {
+export type ExecFormat = { kind: "elf" } | { kind: "script"; shebang: Shebang } | { kind: "unknown" };
+
+const ELF_MAGIC = Buffer.from([0x7f, 0x45, 0x4c, 0x46]);
+
+/**
+ * What execve(2) makes of a file: an ELF binary, a `#!` script, or neither (ENOEXEC, which runc reports as
+ * "exec format error": unlike a shell, it does not fall back to running the file with /bin/sh).
+ */
+export async function execFormat(fs: ImageFs, path: string): Promise<ExecFormat> {
   const head = await fs.readHead(path, 256);
-  if (head.length < 3 || head[0] !== 0x23 || head[1] !== 0x21) return null;
+  if (head.subarray(0, 4).equals(ELF_MAGIC)) return { kind: "elf" };
+  if (head.length < 3 || head[0] !== 0x23 || head[1] !== 0x21) return { kind: "unknown" };
   const end = head.indexOf(0x0a);
-  const line = head.subarray(2, end < 0 ? head.length : end).toString("utf8").replace(/\r$/, "").trim();
-  if (line === "") return null;
+  // Like the kernel, strip only spaces and tabs: a CR from Windows line endings stays part of the interpreter name.
+  const line = head.subarray(2, end < 0 ? head.length : end).toString("utf8").replace(/^[ \t]+|[ \t]+$/g, "");
+  if (line === "") return { kind: "unknown" };
   // Linux passes everything after the interpreter as one argument.
   const space = line.search(/[ \t]/);
-  if (space < 0) return { interpreter: line };
-  return { interpreter: line.slice(0, space), arg: line.slice(space).trim() };
+  if (space < 0) return { kind: "script", shebang: { interpreter: line } };
+  return { kind: "script", shebang: { interpreter: line.slice(0, space), arg: line.slice(space).replace(/^[ \t]+/, "") } };
+}
+
+/** The `#!` line of a script, or null for anything else (ELF binaries included). */
+export async function readShebang(fs: ImageFs, path: string): Promise<Shebang | null> {
+  const f = await execFormat(fs, path);
+  return f.kind === "script" ? f.shebang : null;
 }
 
 export type ProgramResolution =
@@ -102,8 +119,12 @@ export async function resolveProgram(fs: ImageFs, argv0: string, pathVar: string
   const steps: string[] = [];
   let name = argv0;
   let searched = !argv0.includes("/");
+  let relativeInterpreter: string | undefined;
   for (let depth = 0; depth < MAX_INTERPRETER_DEPTH; depth++) {
     const found = await lookupCommand(fs, name, pathVar, workingDir);
+    if (!found.found && relativeInterpreter !== undefined && found.notExecutable.length === 0) {
+      return { ok: false, steps, problem: `the #! interpreter "${relativeInterpreter}" is a relative path, which the kernel opens from the working directory (${workingDir}), and there is no ${name}` };
+    }
     if (!found.found) {
       const where = searched ? `on PATH (${pathVar})` : "in the image";
       const why =
@@ -116,22 +137,30 @@ export async function resolveProgram(fs: ImageFs, argv0: string, pathVar: string
     }
     steps.push(found.chain.join(" -> "));
     const real = found.chain[found.chain.length - 1]!;
-    const shebang = await readShebang(fs, real);
-    if (!shebang) return { ok: true, steps };
+    const format = await execFormat(fs, real);
+    if (format.kind === "elf") return { ok: true, steps };
+    if (format.kind === "unknown") {
+      return { ok: false, steps, problem: `${real} is neither an ELF binary nor a script starting with #!, so starting it fails with "exec format error"` };
+    }
+    const { shebang } = format;
     steps.push(`#!${shebang.interpreter}${shebang.arg ? ` ${shebang.arg}` : ""}`);
+    if (/\r$/.test(shebang.arg ?? shebang.interpreter)) {
+      return { ok: false, steps, problem: `the #! line of ${real} ends with a carriage return (Windows line endings), so the kernel looks for an interpreter named "${JSON.stringify(shebang.arg ?? shebang.interpreter).slice(1, -1)}"` };
+    }
     if (posix.basename(shebang.interpreter) === "env" && shebang.arg) {
-      // `#!/usr/bin/env python3`: env must exist, then python3 is looked up on PATH.
+      // `#!/usr/bin/env python3`: env must exist, then python3 is looked up on PATH. env skips its own options
+      // and NAME=VALUE assignments (`env -S PYTHONUNBUFFERED=1 python3 -u`).
       const env = await lookupCommand(fs, shebang.interpreter, pathVar, workingDir);
       if (!env.found) return { ok: false, steps, problem: `the interpreter ${shebang.interpreter} does not exist` };
-      const envArgs = shebang.arg.split(/\s+/).filter((a) => !a.startsWith("-"));
-      if (envArgs.length === 0) return { ok: true, steps };
-      name = envArgs[0]!;
-      searched = true;
+      const program = shebang.arg.split(/\s+/).find((a) => !a.startsWith("-") && !/^[A-Za-z_][A-Za-z0-9_]*=/.test(a));
+      if (program === undefined) return { ok: true, steps };
+      name = program;
+      searched = !program.includes("/");
+      relativeInterpreter = undefined;
     } else {
-      if (!shebang.interpreter.startsWith("/")) {
-        return { ok: false, steps, problem: `the #! interpreter "${shebang.interpreter}" is not an absolute path, which the kernel requires` };
-      }
-      name = shebang.interpreter;
+      // A relative interpreter is opened relative to the process's working directory, as any path would be.
+      relativeInterpreter = shebang.interpreter.startsWith("/") ? undefined : shebang.interpreter;
+      name = posix.resolve(workingDir, shebang.interpreter);
       searched = false;
     }
   }

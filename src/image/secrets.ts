@@ -26,8 +26,12 @@ export const SECRET_RULES: readonly SecretRule[] = [
 
 const MIN_GENERIC_LENGTH = 8;
 
-/** A value that names where a secret lives rather than holding one. */
+/**
+ * A value that names where a secret lives rather than holding one. An AWS secret key is 40 base64 characters and
+ * starts with "/" about once in 64, so a 40-character base64 string is never taken for a path.
+ */
 function isReference(value: string): boolean {
+  if (/^[A-Za-z0-9/+]{40}$/.test(value)) return false;
   return /^(\$\{?[A-Za-z_]|\/|file:|arn:aws:secretsmanager:|arn:aws:ssm:|ssm:|secretsmanager:)/.test(value) || value.trim() === "";
 }
 

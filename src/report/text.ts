@@ -15,6 +15,9 @@ const LABEL: Record<CheckResult["status"], [string, Style]> = {
   error: ["ERROR", "magenta"],
 };
 
+// Finding lines: 6 spaces, 2 more, a 6-wide label and a space; continuation lines of a value start here.
+const VALUE_COLUMN = 15;
+
 function locationText(l: Location): string {
   switch (l.kind) {
     case "config":
@@ -38,7 +41,7 @@ function evidenceLines(e: Evidence): Array<[string, string]> {
   if (e.expected !== undefined) lines.push(["wanted", short(e.expected)]);
   for (const note of e.notes ?? []) lines.push(["note", note]);
   for (const cmd of e.reproduce ?? []) lines.push(["repro", cmd]);
-  if (e.log) lines.push(["log", e.log.split("\n").slice(-5).join("\n        ")]);
+  if (e.log) lines.push(["log", e.log.split("\n").slice(-5).join(`\n${" ".repeat(VALUE_COLUMN)}`)]);
   return lines;
 }
 
@@ -57,7 +60,7 @@ export function renderText(report: Report, { color }: TextOptions): string {
   for (const r of report.results) {
     const [label, style] = LABEL[r.status];
     const sev = r.status === "fail" ? paint(r.severity === "error" ? "red" : "yellow", ` [${r.severity}]`) : "";
-    const tail = r.status === "skip" ? paint("gray", `  (${r.reason})`) : r.status === "error" ? "" : "";
+    const tail = r.status === "skip" ? paint("gray", `  (${r.reason})`) : "";
     out.push(`${paint(style, label)} ${r.id.padEnd(idWidth)}  ${r.title}${sev}${tail}`);
     const indent = " ".repeat(6);
     if (r.status === "error" && r.error) {
@@ -74,7 +77,7 @@ export function renderText(report: Report, { color }: TextOptions): string {
 
   const s = report.summary;
   out.push("");
-  const counts = `${s.total} checks: ${s.pass} passed, ${s.fail} failed, ${s.skip} skipped, ${s.error} errored`;
+  const counts = `${s.total} check${s.total === 1 ? "" : "s"}: ${s.pass} passed, ${s.fail} failed, ${s.skip} skipped, ${s.error} errored`;
   const failing = report.results.filter((r) => r.status === "fail").map((r) => r.id);
   let verdict: string;
   if (report.conformant) {

@@ -34,15 +34,17 @@ const TYPE = /^ml\.([a-z][a-z0-9-]*)\.([a-z0-9]+)$/;
 // (arm64) processor: c7g, m6gd, c6gn, t4g, g5g. The catalogue overrides this where it knows better (p6e-gb200).
 const FAMILY = /^([a-z]+)(\d+)([a-z0-9-]*)$/;
 
-let catalog: Map<string, CatalogEntry> | undefined;
+const catalogs = new Map<string, Map<string, CatalogEntry>>();
 
 function loadCatalog(specsDir: string): Map<string, CatalogEntry> {
-  if (catalog) return catalog;
+  const cached = catalogs.get(specsDir);
+  if (cached) return cached;
   const file = join(specsDir, "sagemaker", "instances.json");
   const fault = (message: string) => new SpecError(message.startsWith("cannot") ? message : `${file}: ${message}`, "fix the instance catalogue, or run with the bundled specs");
   const data = readJsonFile(file, fault);
   validateAgainst(join(specsDir, "sagemaker", "instances.schema.json"), data, fault);
-  catalog = new Map((data as { instances: CatalogEntry[] }).instances.map((e) => [e.type, e]));
+  const catalog = new Map((data as { instances: CatalogEntry[] }).instances.map((e) => [e.type, e]));
+  catalogs.set(specsDir, catalog);
   return catalog;
 }
 

@@ -82,17 +82,18 @@ export function loadSpec(options: LoadSpecOptions = {}): SpecView {
   const index = new Map<string, Clause>();
   for (const c of CONTRACTS) for (const clause of contracts[c].clauses) index.set(`${c}#${clause.id}`, clause);
 
+  const clause = (id: ClauseId): Clause => {
+    const found = index.get(id);
+    if (!found) throw new Error(`spec ${version} has no clause ${id}`);
+    return found;
+  };
   return {
     version,
     contracts,
     hasClause: (id) => index.has(id),
-    clause(id: ClauseId): Clause {
-      const clause = index.get(id);
-      if (!clause) throw new Error(`spec ${version} has no clause ${id}`);
-      return clause;
-    },
+    clause,
     limit(id: ClauseId, name: string): Quantity {
-      const q = this.clause(id).limits?.[name];
+      const q = clause(id).limits?.[name];
       if (!q) throw new Error(`spec ${version} clause ${id} has no limit "${name}"`);
       return q;
     },
