@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Sets byoc-check up on a fresh machine and runs it on the bundled example image:
+#   1. a Docker engine: uses the one that answers; otherwise, on Debian/Ubuntu as root, installs docker.io and starts it
+#   2. npm dependencies, which bring Node.js 24 when the system's Node is older than 22, and the build
+#   3. the base and fixture images, built locally: no registry is needed
+#   4. byoc-check on byoc-check-fixture/reference:latest, a conformant training + inference + processing image
+# Safe to run again: each step skips what is already there.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+say() { printf '\n==> %s\n' "$*" >&2; }
+
+ensure_engine() {
+  if docker info >/dev/null 2>&1; then return 0; fi
+  if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then
+    echo "quickstart: no Docker engine answers. Start one (systemctl start docker, or Docker Desktop) and run this again." >&2
+    exit 1
+  fi
+  if ! command -v dockerd >/dev/null 2>&1; then
+    say "installing the Docker engine (Debian's docker.io)"
+    apt-get update -q >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q docker.io >/dev/null
+  fi
+  say "starting dockerd (log: /var/log/byoc-check-dockerd.log)"
+  nohup dockerd >/var/log/byoc-check-dockerd.log 2>&1 &
+  for _ in $(seq 1 60); do
+    docker info >/dev/null 2>&1 && return 0
+    sleep 1
+  done
+  echo "quickstart: dockerd did not come up; see /var/log/byoc-check-dockerd.log" >&2
+  exit 1
+}
+
+ensure_engine
+
+say "installing dependencies and building (npm ci)"
+npm ci --no-audit --no-fund --loglevel=error
+
+say "building the base and fixture images"
+scripts/build-images.sh
+
+say "byoc-check byoc-check-fixture/reference:latest"
+status=0
+bin/byoc-check byoc-check-fixture/reference:latest || status=$?
+cat >&2 <<'NEXT'
+
+Next:
+  bin/byoc-check byoc-check-fixture/shell-entrypoint:latest    an image built to fail, to see what a finding looks like
+  bin/byoc-check --help                                        every option
+  npm test                                                     the test suite (unit and integration, real Docker)
+NEXT
+exit "$status"
