@@ -18,8 +18,9 @@ ensure_engine() {
   fi
   if ! command -v dockerd >/dev/null 2>&1; then
     say "installing the Docker engine (Debian's docker.io)"
-    apt-get update -q >/dev/null
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -q docker.io >/dev/null
+    local log=/var/log/byoc-check-apt.log
+    { apt-get update -q && DEBIAN_FRONTEND=noninteractive NEEDRESTART_MODE=l apt-get install -y -q docker.io; } >"$log" 2>&1 \
+      || { tail -20 "$log" >&2; echo "quickstart: installing docker.io failed (full log: $log)" >&2; exit 1; }
   fi
   say "starting dockerd (log: /var/log/byoc-check-dockerd.log)"
   nohup dockerd >/var/log/byoc-check-dockerd.log 2>&1 &
