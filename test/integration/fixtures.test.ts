@@ -1,20 +1,10 @@
-import { readdirSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import * as formats from "ajv-formats";
 import { describe, expect, it } from "vitest";
+import { readFixtures } from "../support/fixtures.js";
 import { NOTHING_LEFT, ROOT, allVolumes, leftovers, runCli } from "./helpers.js";
-
-interface Run {
-  name?: string;
-  args: string[];
-  exitCode: number;
-  pass?: string[];
-  fail?: string[];
-  skip?: string[];
-  error?: string[];
-  messages?: Record<string, string[]>;
-}
 
 interface ReportResult {
   id: string;
@@ -28,12 +18,7 @@ const ajv = new Ajv2020({ allErrors: true, strict: true });
 addFormats(ajv);
 const validateReport = ajv.compile(JSON.parse(readFileSync(join(ROOT, "schemas", "report.schema.json"), "utf8")));
 
-const FIXTURES = join(ROOT, "fixtures", "images");
-const fixtures = readdirSync(FIXTURES).filter((d) => !d.startsWith("."));
-
-describe.each(fixtures)("fixture %s", (name) => {
-  const expected = JSON.parse(readFileSync(join(FIXTURES, name, "expected.json"), "utf8")) as { runs: Run[] };
-
+describe.each(readFixtures().map((f) => [f.name, f.data] as const))("fixture %s", (name, expected) => {
   it.each(expected.runs.map((run, i) => ({ ...run, label: run.name ?? `run ${i + 1}` })))("$label: byoc-check $args", async (run) => {
     const volumesBefore = allVolumes();
     const result = await runCli([...run.args, "--format", "json", `byoc-check-fixture/${name}:latest`]);

@@ -1,4 +1,9 @@
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
+import { hostname, tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { DockerSession } from "../../src/docker/session.js";
 import { type EngineProxy, startEngineProxy } from "./engine-proxy.js";
 import { NOTHING_LEFT, leftovers, runCli, startCli, waitFor } from "./helpers.js";
 
@@ -74,6 +79,26 @@ describe("nothing is left behind, however a run ends", () => {
     proxy!.release();
     const r = await held.done;
     expect(r.code).toBe(0);
+    expect(leftovers()).toEqual(NOTHING_LEFT);
+  });
+});
+
+describe("temp dirs", () => {
+  it("a session's temp dir goes with close(); cleanup sweeps those of dead runs and keeps live ones", async () => {
+    const session = await DockerSession.open();
+    const live = session.tempDir("probe");
+    const deadPid = spawnSync("true").pid!; // a process that has exited
+    const dead = mkdtempSync(join(tmpdir(), "byoc-check-dead-"));
+    writeFileSync(join(dead, ".owner"), JSON.stringify({ host: hostname(), pid: deadPid }));
+
+    const r = await runCli(["cleanup"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("1 temp dir(s)");
+    expect(existsSync(dead)).toBe(false);
+    expect(existsSync(live)).toBe(true);
+
+    expect(await session.close()).toEqual([]);
+    expect(existsSync(live)).toBe(false);
     expect(leftovers()).toEqual(NOTHING_LEFT);
   });
 });

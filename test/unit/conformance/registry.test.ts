@@ -8,38 +8,15 @@ import type { CheckMeta } from "../../../src/engine/check.js";
 import { PACKAGE_ROOT } from "../../../src/paths.js";
 import { listSpecVersions, loadSpec } from "../../../src/spec/load.js";
 import type { SpecView } from "../../../src/spec/types.js";
+import { type FixtureRun, readFixtures } from "../../support/fixtures.js";
 
 const CONFORMANCE_DIR = join(PACKAGE_ROOT, "conformance");
-const FIXTURES_DIR = join(PACKAGE_ROOT, "fixtures", "images");
-
-interface FixtureRun {
-  name?: string;
-  args: string[];
-  exitCode: number;
-  pass?: string[];
-  fail?: string[];
-  skip?: string[];
-  error?: string[];
-  messages?: Record<string, string[]>;
-}
-
-interface Fixture {
-  name: string;
-  data: { description: string; runs: FixtureRun[] };
-}
 
 function filesUnder(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
     const path = join(dir, name);
     return statSync(path).isDirectory() ? filesUnder(path) : [path];
   });
-}
-
-function readFixtures(): Fixture[] {
-  return readdirSync(FIXTURES_DIR)
-    .filter((name) => statSync(join(FIXTURES_DIR, name)).isDirectory())
-    .sort()
-    .map((name) => ({ name, data: JSON.parse(readFileSync(join(FIXTURES_DIR, name, "expected.json"), "utf8")) as Fixture["data"] }));
 }
 
 /** `<check id> cites <clause>` for every clause the spec does not have. */
