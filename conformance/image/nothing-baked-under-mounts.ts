@@ -15,7 +15,8 @@ export default defineImageCheck({
   timeoutMs: 120_000,
   async run({ fs, contracts }) {
     const findings: FindingInput[] = [];
-    for (const [dir, by] of mountedPaths(contracts)) {
+    const mounted = mountedPaths(contracts);
+    for (const [dir, by] of mounted) {
       const { files, truncated } = await fs.listFiles(dir, EXAMPLES);
       if (files.length === 0) continue;
       const shown = files.map((f) => f.path);
@@ -27,6 +28,6 @@ export default defineImageCheck({
       });
     }
     const [first, ...rest] = findings;
-    return first ? fail(first, ...rest) : pass(`empty: ${[...mountedPaths(contracts).keys()].join(", ")}`);
+    return first ? fail(first, ...rest) : pass(`empty: ${[...mounted.keys()].join(", ")}`);
   },
 });

@@ -28,13 +28,17 @@ const STOPPED: Record<ErrorKind, number> = {
 
 const SEVERITY_RANK: Record<Severity, number> = { info: 0, warning: 1, error: 2 };
 
+/** A failing check at or above --fail-on: what makes a run non-conformant. */
+export function isBlocking(result: { status: Status; severity: Severity }, failOn: FailOn): boolean {
+  return result.status === "fail" && SEVERITY_RANK[result.severity] >= SEVERITY_RANK[failOn];
+}
+
 /** The one place that decides byoc-check's exit code. Pure; see test/unit/cli/exit-codes.test.ts. */
 export function exitCodeFor(ending: RunEnding): number {
   if (ending.kind === "crashed") return EXIT.internal;
   if (ending.kind === "stopped") return STOPPED[ending.error];
   if (ending.results.length === 0) return EXIT.usage;
-  const threshold = SEVERITY_RANK[ending.failOn];
-  if (ending.results.some((r) => r.status === "fail" && SEVERITY_RANK[r.severity] >= threshold)) return EXIT.failed;
+  if (ending.results.some((r) => isBlocking(r, ending.failOn))) return EXIT.failed;
   if (ending.results.some((r) => r.status === "error")) return EXIT.environment;
   return EXIT.conformant;
 }

@@ -1,6 +1,6 @@
 import type { AnyCheck } from "../engine/check.js";
 import type { Quantity, SpecView } from "../spec/types.js";
-import { contractOf } from "../spec/types.js";
+import { contractOf, contractsOf } from "../spec/types.js";
 import { formatQuantity } from "../spec/units.js";
 
 function table(rows: string[][]): string {
@@ -16,7 +16,7 @@ export function renderCheckList(checks: readonly AnyCheck[], spec: SpecView, jso
         id: c.id,
         group: c.group,
         contract: contractOf(c.clauses[0]),
-        contracts: [...new Set(c.clauses.map(contractOf))],
+        contracts: contractsOf(c.clauses),
         clause: c.clauses[0],
         clauses: c.clauses,
         severity: c.severity,
@@ -31,7 +31,7 @@ export function renderCheckList(checks: readonly AnyCheck[], spec: SpecView, jso
   }
   return table([
     ["ID", "CONTRACTS", "SEVERITY", "TITLE"],
-    ...live.map((c) => [c.id, [...new Set(c.clauses.map(contractOf))].join(","), c.severity, c.title]),
+    ...live.map((c) => [c.id, contractsOf(c.clauses).join(","), c.severity, c.title]),
   ]);
 }
 

@@ -99,11 +99,6 @@ export async function execFormat(fs: ImageFs, path: string): Promise<ExecFormat>
   return { kind: "script", shebang: { interpreter: line.slice(0, space), arg: line.slice(space).replace(/^[ \t]+/, "") } };
 }
 
-/** The `#!` line of a script, or null for anything else (ELF binaries included). */
-export async function readShebang(fs: ImageFs, path: string): Promise<Shebang | null> {
-  const f = await execFormat(fs, path);
-  return f.kind === "script" ? f.shebang : null;
-}
 
 export type ProgramResolution =
   | { ok: true; steps: string[] }

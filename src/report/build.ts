@@ -1,10 +1,8 @@
-import { EXIT, type FailOn, exitCodeFor } from "../cli/exit-codes.js";
+import { EXIT, type FailOn, exitCodeFor, isBlocking } from "../cli/exit-codes.js";
 import type { ImageFacts } from "../engine/check.js";
 import { TOOL } from "../paths.js";
 import type { Contract } from "../spec/types.js";
 import { type CheckResult, REPORT_VERSION, type Report, type Summary } from "./model.js";
-
-const RANK = { info: 0, warning: 1, error: 2 } as const;
 
 export function summarize(results: readonly CheckResult[], failOn: FailOn): Summary {
   const count = (s: CheckResult["status"]) => results.filter((r) => r.status === s).length;
@@ -14,7 +12,7 @@ export function summarize(results: readonly CheckResult[], failOn: FailOn): Summ
     fail: count("fail"),
     skip: count("skip"),
     error: count("error"),
-    blocking: results.filter((r) => r.status === "fail" && RANK[r.severity] >= RANK[failOn]).length,
+    blocking: results.filter((r) => isBlocking(r, failOn)).length,
   };
 }
 

@@ -54,3 +54,8 @@ export interface SpecView {
 export function contractOf(id: ClauseId): Contract {
   return id.slice(0, id.indexOf("#")) as Contract;
 }
+
+/** The contracts a list of clauses belongs to, each once, in citation order. */
+export function contractsOf(ids: readonly ClauseId[]): Contract[] {
+  return [...new Set(ids.map(contractOf))];
+}

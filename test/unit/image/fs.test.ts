@@ -1,6 +1,6 @@
 import { posix } from "node:path";
 import { describe, expect, it } from "vitest";
-import { type FileStat, type ImageFs, MAX_SYMLINK_HOPS, lookupCommand, readShebang, resolvePath, resolveProgram } from "../../../src/image/fs.js";
+import { type FileStat, type ImageFs, MAX_SYMLINK_HOPS, execFormat, lookupCommand, resolvePath, resolveProgram } from "../../../src/image/fs.js";
 import { memoryFs } from "../helpers/memory-image.js";
 
 const ELF = Buffer.from([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
@@ -179,19 +179,22 @@ describe("lookupCommand (execvp semantics)", () => {
   });
 });
 
-describe("readShebang", () => {
-  const shebang = (content: string | Buffer) => readShebang(memoryFs({ "/f": exe(content) }), "/f");
+describe("execFormat", () => {
+  const format = (content: string | Buffer) => execFormat(memoryFs({ "/f": exe(content) }), "/f");
+
+  it("an ELF binary is elf", async () => {
+    expect(await format(ELF)).toEqual({ kind: "elf" });
+  });
 
   it.each<[string, string | Buffer]>([
-    ["an ELF binary", ELF],
     ["a text file without #!", "echo hello\n"],
     ["an empty file", ""],
     ["a lone #!", "#!\n"],
     ["#! and only blanks", "#!   \n"],
     ["one byte", "#"],
     ["binary bytes", Buffer.from([0x00, 0xff, 0x23, 0x21, 0x2f])],
-  ])("none in %s", async (_what, content) => {
-    expect(await shebang(content)).toBeNull();
+  ])("no #! line in %s: neither ELF nor script", async (_what, content) => {
+    expect(await format(content)).toEqual({ kind: "unknown" });
   });
 
   it.each<[string, { interpreter: string; arg?: string }]>([
@@ -204,7 +207,7 @@ describe("readShebang", () => {
     ["#!/bin/sh\t-e  \n", { interpreter: "/bin/sh", arg: "-e" }],
     ["#!/usr/bin/env -S python3 -X utf8\n", { interpreter: "/usr/bin/env", arg: "-S python3 -X utf8" }],
   ])("%j", async (content, expected) => {
-    expect(await shebang(content)).toEqual(expected);
+    expect(await format(content)).toEqual({ kind: "script", shebang: expected });
   });
 });
 
