@@ -10,6 +10,22 @@ import nothingBakedUnderMounts from "./image/nothing-baked-under-mounts.js";
 import processingReachable from "./image/processing-reachable.js";
 import serveReachable from "./image/serve-reachable.js";
 import trainReachable from "./image/train-reachable.js";
+import processingFailsOnEmptyInput from "./processing/fails-on-empty-input.js";
+import processingMessageFile from "./processing/message-file.js";
+import processingOutputsWritten from "./processing/outputs-written.js";
+import processingStopsOnSigint from "./processing/stops-on-sigint.js";
+import processingSucceeds from "./processing/success-exits-zero.js";
+import trainingChannelsReadOnly from "./training/channels-read-only.js";
+import trainingFailsOnEmptyChannel from "./training/fails-on-empty-channel.js";
+import trainingFailureFile from "./training/failure-file.js";
+import trainingHyperparametersAsStrings from "./training/hyperparameters-as-strings.js";
+import trainingModelWritten from "./training/model-written.js";
+import trainingNetworkIsolation from "./training/network-isolation.js";
+import trainingRejectsInvalidHyperparameters from "./training/rejects-invalid-hyperparameters.js";
+import trainingStopsOnSigterm from "./training/stops-on-sigterm.js";
+import trainingSucceeds from "./training/success-exits-zero.js";
+import trainingToleratesTuningKey from "./training/tolerates-tuning-key.js";
+import trainingWritesKept from "./training/writes-kept.js";
 
 /** Every check, in report order. Listed by hand so the order is deliberate; a duplicate id is a bug. */
 export const CHECKS: readonly AnyCheck[] = registry([
@@ -24,6 +40,24 @@ export const CHECKS: readonly AnyCheck[] = registry([
   nothingBakedUnderMounts,
   noCredentialsInEnv,
   inferenceRunsAsRoot,
+  // Training jobs, run in the /opt/ml sandbox: success path first, so later checks reuse its run.
+  trainingSucceeds,
+  trainingModelWritten,
+  trainingWritesKept,
+  trainingHyperparametersAsStrings,
+  trainingToleratesTuningKey,
+  trainingNetworkIsolation,
+  trainingChannelsReadOnly,
+  trainingRejectsInvalidHyperparameters,
+  trainingFailsOnEmptyChannel,
+  trainingFailureFile,
+  trainingStopsOnSigterm,
+  // Processing jobs.
+  processingSucceeds,
+  processingOutputsWritten,
+  processingFailsOnEmptyInput,
+  processingMessageFile,
+  processingStopsOnSigint,
 ]);
 
 function registry(checks: AnyCheck[]): readonly AnyCheck[] {

@@ -4,6 +4,8 @@ import { Command, CommanderError, Option } from "commander";
 import { CHECKS } from "../../conformance/index.js";
 import { DockerSession, sweepStale } from "../docker/session.js";
 import { dockerImageSource } from "../docker/image.js";
+import { containerRunner } from "../docker/run-container.js";
+import { createJobs, type Jobs } from "../engine/jobs/jobs.js";
 import { planChecks } from "../engine/plan.js";
 import { runChecks } from "../engine/run.js";
 import { EnvironmentError, UsageError, isExpectedError } from "../errors.js";
@@ -18,6 +20,7 @@ import { CONTRACTS } from "../spec/types.js";
 import { formatDuration } from "./duration.js";
 import { EXIT, exitCodeFor } from "./exit-codes.js";
 import { type RawRunOptions, parseRunOptions } from "./options.js";
+import { type RawJobOptions, parseJobOptions, prepareKeepDir, stopGraces } from "./job-options.js";
 import { interruptOnSignals, raceAbort } from "./signals.js";
 import { renderCheckList, renderSpecList } from "./listings.js";
 
@@ -43,13 +46,15 @@ function collect(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value];
 }
 
-async function runCommand(image: string | undefined, raw: RawRunOptions, io: Io): Promise<number> {
+async function runCommand(image: string | undefined, raw: RawRunOptions & RawJobOptions, io: Io): Promise<number> {
   if (!image) throw new UsageError("no image given", "byoc-check IMAGE, e.g. byoc-check my-model:latest; byoc-check --help for more");
   const opts = parseRunOptions(raw, () => randomInt(0, 2 ** 32));
   const ref = parseImageReference(image);
   const spec = loadSpec({ ...(opts.spec ? { version: opts.spec } : {}), ...(opts.specDir ? { specsDir: opts.specDir } : {}) });
   const instances = opts.instances.map((t) => resolveInstance(t, opts.specDir));
   const planned = planChecks(CHECKS, opts.contracts, spec);
+  const jobOptions = parseJobOptions(raw, spec, opts.contracts, opts.instances);
+  if (jobOptions.keepDir) prepareKeepDir(jobOptions.keepDir);
 
   const interrupt = interruptOnSignals();
   const deadline = new AbortController();
@@ -65,10 +70,24 @@ async function runCommand(image: string | undefined, raw: RawRunOptions, io: Io)
     await raceAbort(sweepStale(current.docker, { except: current.id }), signal);
     const startedAt = new Date();
     const t0 = performance.now();
+    let jobs: Jobs | undefined;
+    const makeJobs = (facts: { ref: string; id: string }) =>
+      (jobs = createJobs({
+        image: facts.ref,
+        imageId: facts.id,
+        options: jobOptions,
+        runner: containerRunner(current),
+        root: jobOptions.keepDir ?? current.tempDir("jobs"),
+        graces: stopGraces(spec),
+        signal,
+      }));
     const out = await raceAbort(
-      runChecks({ source: dockerImageSource(current, ref), planned, contracts: opts.contracts, instances, spec, signal }),
+      runChecks({ source: dockerImageSource(current, ref), planned, contracts: opts.contracts, instances, spec, signal, jobs: makeJobs }),
       signal,
     );
+    if (jobOptions.keepDir) {
+      for (const run of jobs?.runs() ?? []) io.stderr(`byoc-check: kept ${run.contract} job (${run.scenario}) in ${run.dir}:\n  ${run.reproduce}\n`);
+    }
     const report = buildReport({
       image: out.image,
       specVersion: spec.version,
@@ -131,6 +150,24 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option("--seed <n>", "seed for everything random (default: a random one, printed in the report)")
     .option("--timeout <duration>", "overall deadline, e.g. 10m or 1h30m")
     .option("--no-color", "plain text even on a terminal (NO_COLOR works too)")
+    .optionsGroup("Training and processing jobs:")
+    .option("--entrypoint <program|json>", 'ContainerEntrypoint: a program, or a JSON array such as \'["python3", "/opt/program/train.py"]\'')
+    .addOption(new Option("--arg <value>", "ContainerArguments, one per flag (replace train / the image CMD)").argParser(collect))
+    .addOption(new Option("-e, --env <key=value>", "an Environment entry for the job, repeatable").argParser(collect))
+    .addOption(new Option("--channel <name=dir[@type]>", "a training channel of sample data, mounted read-only; @type sets its ContentType").argParser(collect))
+    .option("--hyperparameters <file>", "hyperparameters as a JSON object (values become strings, as SageMaker passes them)")
+    .addOption(new Option("--hp <key=value>", "a hyperparameter, repeatable; overrides --hyperparameters").argParser(collect))
+    .addOption(new Option("--invalid-hp <key=value>", "a hyperparameter value the job must reject (the failure path), repeatable").argParser(collect))
+    .addOption(new Option("--input-mode <mode>", "TrainingInputMode: File | FastFile | Pipe (FIFOs <channel>_0)").default("File"))
+    .option("--network-isolation", "rehearse EnableNetworkIsolation: run jobs with --network none")
+    .option("--train-timeout <duration>", "longest a training run may take", "10m")
+    .option("--processing-timeout <duration>", "longest a processing run may take", "10m")
+    .addOption(new Option("--input <name=dir>", "a processing input, mounted read-only at /opt/ml/processing/input/NAME").argParser(collect))
+    .addOption(new Option("--processing-output <name>", "a processing output, created at /opt/ml/processing/output/NAME").argParser(collect))
+    .option("--stop-after <duration>", "when the stop signal is sent in the stop test", "2s")
+    .option("--stop-grace <duration>", "shorten the spec's stop grace (120s for training) for quick local runs")
+    .option("--keep <dir>", "keep each job's sandbox in DIR and print the docker run line that reproduces it")
+    .option("--save-artifacts <dir>", "write the successful training run's model.tar.gz into DIR")
     .addHelpText(
       "after",
       `

@@ -1,6 +1,7 @@
 import type { SerializedError } from "../errors.js";
 import type { ImageConfig } from "../image/config.js";
 import type { ImageFs } from "../image/fs.js";
+import type { Jobs } from "./jobs/jobs.js";
 import type { InstanceInfo } from "../spec/instances.js";
 import type { ClauseId, Contract, SpecView } from "../spec/types.js";
 
@@ -75,6 +76,8 @@ export interface Needs {
   config?: true;
   fs?: true;
   instances?: true;
+  /** The job sandbox: the check runs the image as a training or processing job. */
+  jobs?: true;
 }
 
 interface BaseContext {
@@ -88,9 +91,11 @@ interface BaseContext {
 export type CheckContext<N extends Needs> = BaseContext &
   (N["config"] extends true ? { config: ImageConfig } : unknown) &
   (N["fs"] extends true ? { fs: ImageFs } : unknown) &
-  (N["instances"] extends true ? { instances: readonly InstanceInfo[] } : unknown);
+  (N["instances"] extends true ? { instances: readonly InstanceInfo[] } : unknown) &
+  (N["jobs"] extends true ? { jobs: Jobs } : unknown);
 
-export type CheckGroup = "image";
+/** image: reads the image without running it; training, processing: runs it as such a job. */
+export type CheckGroup = "image" | "training" | "processing";
 
 export interface CheckMeta {
   id: string;
@@ -116,9 +121,14 @@ export interface CheckDefinition<N extends Needs = Needs> extends CheckMeta {
 export type AnyCheck = CheckMeta & {
   needs: Needs;
   timeoutMs?: number;
-  run(ctx: CheckContext<Needs> & Partial<{ config: ImageConfig; fs: ImageFs; instances: readonly InstanceInfo[] }>): Outcome | Promise<Outcome>;
+  run(ctx: CheckContext<Needs> & Partial<{ config: ImageConfig; fs: ImageFs; instances: readonly InstanceInfo[]; jobs: Jobs }>): Outcome | Promise<Outcome>;
 };
 
 export function defineImageCheck<N extends Needs>(check: Omit<CheckDefinition<N>, "group">): AnyCheck {
   return { ...check, group: "image" } as unknown as AnyCheck;
+}
+
+/** A check that runs the image as a job; its time is bounded by the sandbox's budget unless it sets its own. */
+export function defineJobCheck<N extends Needs & { jobs: true }>(group: "training" | "processing", check: Omit<CheckDefinition<N>, "group">): AnyCheck {
+  return { ...check, group } as unknown as AnyCheck;
 }

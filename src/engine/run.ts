@@ -1,5 +1,6 @@
 import { InterruptedError, isExpectedError, serializeError } from "../errors.js";
 import type { ImageFs } from "../image/fs.js";
+import type { Jobs } from "./jobs/jobs.js";
 import type { CheckResult } from "../report/model.js";
 import type { InstanceInfo } from "../spec/instances.js";
 import { type Contract, type SpecView, contractOf } from "../spec/types.js";
@@ -20,6 +21,8 @@ export interface RunInput {
   /** Aborts on interrupt (reason: InterruptedError) or when the overall deadline passes (reason: any other Error). */
   signal: AbortSignal;
   listener?: EngineListener;
+  /** The job sandbox, made once the image is described (it runs the image by id). Required by checks that need jobs. */
+  jobs?: (image: ImageFacts) => Jobs;
 }
 
 export interface RunOutput {
@@ -64,6 +67,7 @@ export async function runChecks(input: RunInput): Promise<RunOutput> {
   throwIfInterrupted(signal);
   emit({ type: "run-started", image: facts, checks: planned.map(({ check }) => ({ id: check.id, title: check.title, severity: check.severity })) });
 
+  let jobs: Jobs | undefined;
   let fs: Promise<ImageFs & { close(): Promise<void> }> | undefined;
   let opened: (ImageFs & { close(): Promise<void> }) | undefined;
   const results: CheckResult[] = [];
@@ -81,13 +85,17 @@ export async function runChecks(input: RunInput): Promise<RunOutput> {
           const ctx: Parameters<typeof check.run>[0] = { image: facts, contracts: input.contracts, spec: input.spec, signal };
           if (check.needs.config) ctx.config = config;
           if (check.needs.instances) ctx.instances = input.instances;
+          if (check.needs.jobs) {
+            if (!input.jobs) throw new Error(`check ${check.id} runs jobs, but this run has no job sandbox`);
+            ctx.jobs = jobs ??= input.jobs(facts);
+          }
           outcome = await bounded(
             async () => {
               // Opening the filesystem counts against the first check that needs it.
               if (check.needs.fs) ctx.fs = await (fs ??= input.source.openFs().then((f) => (opened = f)));
               return check.run(ctx);
             },
-            check.timeoutMs ?? DEFAULT_CHECK_TIMEOUT_MS,
+            check.timeoutMs ?? (ctx.jobs ? ctx.jobs.checkBudgetMs : DEFAULT_CHECK_TIMEOUT_MS),
             signal,
             `check ${check.id}`,
           );

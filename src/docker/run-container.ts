@@ -1,0 +1,151 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import { Writable } from "node:stream";
+import type Docker from "dockerode";
+import { LogTailBuffer } from "../engine/jobs/log-tail.js";
+import type { ContainerRunner, RunRequest } from "../engine/jobs/runner.js";
+import type { ContainerOutcome, ContainerSpec, StopOutcome } from "../engine/jobs/types.js";
+import { engineError, engineMessage, statusOf } from "./errors.js";
+import { LABEL_PREFIX, type DockerSession } from "./session.js";
+
+/** A job may fork, but not without end. */
+const PIDS_LIMIT = 4096;
+const MAX_CHANGES = 1000;
+/** After the exit, how long the log stream may take to drain. */
+const LOG_DRAIN_MS = 2_000;
+
+function createOptions(session: DockerSession, spec: ContainerSpec): Docker.ContainerCreateOptions {
+  return {
+    Image: spec.image,
+    Hostname: spec.hostname,
+    Env: spec.env.map(([k, v]) => `${k}=${v}`),
+    ...(spec.entrypoint ? { Entrypoint: spec.entrypoint } : {}),
+    ...(spec.cmd ? { Cmd: spec.cmd } : {}),
+    Labels: session.labels({ [`${LABEL_PREFIX}.role`]: "job" }),
+    AttachStdout: true,
+    AttachStderr: true,
+    Tty: false,
+    OpenStdin: false,
+    HostConfig: {
+      Binds: spec.mounts.map((m) => `${m.source}:${m.target}${m.readOnly ? ":ro" : ""}`),
+      NetworkMode: spec.network,
+      Privileged: false,
+      PidsLimit: PIDS_LIMIT,
+      Init: false,
+    },
+  };
+}
+
+/** Whether `path` is a mount target, below one, or a directory Docker created to hold one. */
+function mountRelated(path: string, targets: readonly string[]): boolean {
+  return targets.some((t) => path === t || path.startsWith(`${t}/`) || t.startsWith(`${path}/`));
+}
+
+async function raceSignal<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) throw signal.reason;
+  let onAbort: (() => void) | undefined;
+  try {
+    return await Promise.race([p, new Promise<never>((_, reject) => signal.addEventListener("abort", (onAbort = () => reject(signal.reason)), { once: true }))]);
+  } finally {
+    if (onAbort) signal.removeEventListener("abort", onAbort);
+  }
+}
+
+export function containerRunner(session: DockerSession): ContainerRunner {
+  return async (req: RunRequest): Promise<ContainerOutcome> => {
+    const docker = session.docker;
+    const log = new LogTailBuffer();
+    let container: Docker.Container;
+    try {
+      container = await raceSignal(docker.createContainer(createOptions(session, req.spec)), req.signal);
+    } catch (e) {
+      if (req.signal.aborted) throw req.signal.reason;
+      throw engineError(e, `creating a container of ${req.spec.image}`);
+    }
+    const timers = new AbortController();
+    try {
+      const sink = new Writable({ write: (chunk: Buffer, _enc, done) => (log.push(chunk), done()) });
+      const stream = (await container.attach({ stream: true, stdout: true, stderr: true })) as NodeJS.ReadableStream;
+      const drained = new Promise<void>((resolve) => {
+        stream.once("end", resolve);
+        stream.once("close", resolve);
+        stream.once("error", () => resolve());
+      });
+      docker.modem.demuxStream(stream, sink, sink);
+
+      try {
+        await raceSignal(container.start(), req.signal);
+      } catch (e) {
+        if (req.signal.aborted) throw req.signal.reason;
+        if (statusOf(e) === undefined) throw engineError(e, "starting the job's container");
+        (stream as unknown as { destroy?: () => void }).destroy?.();
+        return { startError: engineMessage(e), exitCode: null, durationMs: 0, timedOut: false, oomKilled: false, log: log.tail(), changes: [] };
+      }
+      // Times count from the moment the Engine reports the container started.
+      const t0 = performance.now();
+      req.onStarted?.();
+      let exitedAt = 0;
+      const exited = (container.wait() as Promise<{ StatusCode: number }>).then((r) => {
+        exitedAt = performance.now();
+        return r.StatusCode;
+      });
+      exited.catch(() => {});
+      const within = async (ms: number) =>
+        Promise.race([exited.then(() => true), sleep(ms, false, { signal: timers.signal }).catch(() => false)]);
+
+      let timedOut = false;
+      let stop: StopOutcome | undefined;
+      const run = async () => {
+        if (req.stop) {
+          const { signal, afterMs, graceMs } = req.stop;
+          if (await within(afterMs)) {
+            stop = { signal, graceMs, finishedFirst: true, killedAtDeadline: false };
+            return;
+          }
+          const sentAt = performance.now();
+          await container.kill({ signal }).catch((e: unknown) => {
+            if (statusOf(e) !== 409) throw e; // 409: it exited in between
+          });
+          const onTime = await within(graceMs);
+          if (!onTime) await container.kill({ signal: "SIGKILL" }).catch(() => {});
+          await exited;
+          stop = { signal, graceMs, finishedFirst: false, sentAfterMs: sentAt - t0, exitedAfterMs: exitedAt - sentAt, killedAtDeadline: !onTime };
+        } else if (!(await within(req.timeoutMs))) {
+          timedOut = true;
+          await container.kill({ signal: "SIGKILL" }).catch(() => {});
+          await exited;
+        }
+      };
+      try {
+        await raceSignal(run(), req.signal);
+      } catch (e) {
+        if (req.signal.aborted) {
+          await container.kill({ signal: "SIGKILL" }).catch(() => {});
+          throw req.signal.reason;
+        }
+        throw engineError(e, "waiting for the job's container");
+      }
+      const exitCode = await exited;
+      await Promise.race([drained, sleep(LOG_DRAIN_MS, undefined, { signal: timers.signal }).catch(() => {})]);
+      const info = await container.inspect();
+      const targets = req.spec.mounts.map((m) => m.target);
+      const changes = ((await container.changes()) as Array<{ Path: string }> | null ?? [])
+        .map((c) => c.Path)
+        .filter((p) => !mountRelated(p, targets))
+        .slice(0, MAX_CHANGES);
+      const outcome: ContainerOutcome = {
+        exitCode,
+        durationMs: exitedAt - t0,
+        timedOut,
+        oomKilled: info.State?.OOMKilled === true,
+        log: log.tail(),
+        changes,
+      };
+      if (stop) outcome.stop = stop;
+      return outcome;
+    } finally {
+      timers.abort();
+      // The run is over (or abandoned): the container goes now, not at the session's end.
+      await container.remove({ force: true, v: true }).catch(() => {});
+    }
+  };
+}

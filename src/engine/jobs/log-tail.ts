@@ -1,0 +1,48 @@
+import type { LogTail } from "./types.js";
+
+export const LOG_TAIL_BYTES = 16 * 1024;
+
+/** Keeps the last LOG_TAIL_BYTES of a stream that may be any size: memory stays bounded whatever the container writes. */
+export class LogTailBuffer {
+  private chunks: Buffer[] = [];
+  private held = 0;
+  private total = 0;
+  private newlines = 0;
+  private lastByte = 0x0a;
+
+  constructor(private readonly limit = LOG_TAIL_BYTES) {}
+
+  push(chunk: Buffer): void {
+    this.total += chunk.length;
+    for (let i = chunk.indexOf(0x0a); i !== -1; i = chunk.indexOf(0x0a, i + 1)) this.newlines++;
+    if (chunk.length > 0) this.lastByte = chunk[chunk.length - 1]!;
+    const keep = chunk.length > this.limit ? chunk.subarray(chunk.length - this.limit) : chunk;
+    this.chunks.push(Buffer.from(keep));
+    this.held += keep.length;
+    while (this.held - this.chunks[0]!.length >= this.limit) this.held -= this.chunks.shift()!.length;
+  }
+
+  tail(): LogTail {
+    let buf = Buffer.concat(this.chunks);
+    const truncated = buf.length > this.limit;
+    if (truncated) {
+      buf = buf.subarray(buf.length - this.limit);
+      const nl = buf.indexOf(0x0a);
+      if (nl !== -1 && nl < buf.length - 1) buf = buf.subarray(nl + 1); // start on a whole line
+    }
+    return {
+      text: buf.toString("utf8"),
+      lines: this.newlines + (this.lastByte === 0x0a ? 0 : 1),
+      bytes: this.total,
+      truncated,
+    };
+  }
+}
+
+/** The last `n` lines of a tail, for a finding: enough to see the error without the whole log. */
+export function lastLines(log: LogTail, n = 20): string {
+  const lines = log.text.replace(/\n$/, "").split("\n");
+  const shown = lines.slice(-n).join("\n");
+  const hidden = log.lines - Math.min(n, lines.length);
+  return hidden > 0 ? `[${hidden} earlier line${hidden === 1 ? "" : "s"} not shown]\n${shown}` : shown;
+}

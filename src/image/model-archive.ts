@@ -1,0 +1,64 @@
+// /opt/ml/model as SageMaker packs it: a gzipped tar of the directory's contents, paths relative to it.
+import { lstat, readdir, readlink } from "node:fs/promises";
+import { posix } from "node:path";
+import { create } from "tar";
+
+/** Bounds the walk: a job that writes a million files still gets an answer. */
+const MAX_ENTRIES = 100_000;
+/** Where hosting unpacks the archive, so an absolute link into it still resolves there (§2.2). */
+const MODEL_ROOT = "/opt/ml/model";
+
+export interface ModelProblem {
+  path: string;
+  kind: "link" | "special";
+  why: string;
+}
+
+export interface ModelListing {
+  files: number;
+  bytes: number;
+  /** Relative paths, for evidence; at most 50. */
+  entries: string[];
+  problems: ModelProblem[];
+  truncated: boolean;
+}
+
+/** Walks the model directory without following links: regular files count, anything that cannot ship is a problem. */
+export async function inspectModelDir(root: string): Promise<ModelListing> {
+  const out: ModelListing = { files: 0, bytes: 0, entries: [], problems: [], truncated: false };
+  let seen = 0;
+  const walk = async (rel: string): Promise<void> => {
+    for (const name of (await readdir(posix.join(root, rel))).sort()) {
+      if (++seen > MAX_ENTRIES) {
+        out.truncated = true;
+        return;
+      }
+      const path = rel ? `${rel}/${name}` : name;
+      const st = await lstat(posix.join(root, path));
+      if (out.entries.length < 50) out.entries.push(st.isDirectory() ? `${path}/` : path);
+      if (st.isDirectory()) await walk(path);
+      else if (st.isFile()) {
+        out.files++;
+        out.bytes += st.size;
+      } else if (st.isSymbolicLink()) {
+        const target = await readlink(posix.join(root, path));
+        const resolved = target.startsWith("/") ? posix.normalize(target) : posix.join(MODEL_ROOT, posix.dirname(path), target);
+        if (resolved !== MODEL_ROOT && !resolved.startsWith(`${MODEL_ROOT}/`)) {
+          out.problems.push({ path, kind: "link", why: `is a link to ${target}, outside the model directory: it dangles once the model is unpacked elsewhere` });
+        }
+      } else {
+        const what = st.isSocket() ? "a socket" : st.isFIFO() ? "a named pipe" : "a device node";
+        out.problems.push({ path, kind: "special", why: `is ${what}, which model.tar.gz cannot carry` });
+      }
+    }
+  };
+  await walk("");
+  return out;
+}
+
+/** Writes model.tar.gz of the directory's contents, entries relative to it (`model.json`, not `./model.json`). */
+export async function packModel(root: string, dest: string): Promise<string> {
+  const entries = (await readdir(root)).sort();
+  await create({ gzip: true, file: dest, cwd: root, portable: true, follow: false }, entries);
+  return dest;
+}
