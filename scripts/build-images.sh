@@ -2,9 +2,10 @@
 # Builds the images byoc-check's example and tests use, with no registry (none is reachable here):
 #   byoc-check/busybox:latest         FROM scratch + the host's busybox-static
 #   byoc-check/debian:bookworm        a debootstrap minbase of Debian bookworm, imported
+#   byoc-check/python:bookworm        that + Debian's python3 + minijob.py, from fixtures/bases/python/
 #   byoc-check-fixture/<name>:latest  one per fixtures/images/<name>/Dockerfile
-# Bases are built once and cached by tag; fixtures always go through `docker build`, whose layer cache makes an
-# unchanged fixture take well under a second.
+# Bases are built once and cached by tag (the python base also by a hash of its files, so an edit rebuilds it);
+# fixtures always go through `docker build`, whose layer cache makes an unchanged fixture take well under a second.
 #
 # usage: scripts/build-images.sh [--bases] [FIXTURE ...]
 #   --bases     build only the base images
@@ -52,6 +53,21 @@ build_debian_base() {
   log "imported byoc-check/debian:bookworm"
 }
 
+build_python_base() {
+  local ctx=fixtures/bases/python hash id
+  hash=$(cat "$ctx/Dockerfile" "$ctx/minijob.py" | sha256sum | cut -c1-12)
+  id=$(docker image inspect -f '{{.Id}}' "byoc-check/python:bookworm-$hash" 2>/dev/null || true)
+  [ -n "$id" ] && [ "$id" = "$(docker image inspect -f '{{.Id}}' byoc-check/python:bookworm 2>/dev/null)" ] && return 0
+  log "building byoc-check/python:bookworm (Debian's python3: under a minute the first time)"
+  local out
+  out=$(docker build -q --force-rm -t byoc-check/python:bookworm -t "byoc-check/python:bookworm-$hash" "$ctx" 2>&1) \
+    || { printf '%s\n' "$out" >&2; exit 1; }
+  local tag
+  for tag in $(docker images --format '{{.Tag}}' byoc-check/python); do
+    case "$tag" in bookworm|"bookworm-$hash") ;; bookworm-*) docker rmi "byoc-check/python:$tag" >/dev/null ;; esac
+  done
+}
+
 build_fixture() {
   local dir="fixtures/images/$1" platform=()
   [ -f "$dir/Dockerfile" ] || { log "no fixture $1"; exit 1; }
@@ -67,7 +83,7 @@ fixtures=()
 for arg in "$@"; do
   case "$arg" in
     --bases) bases_only=1 ;;
-    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
     *) fixtures+=("$arg") ;;
   esac
 done
@@ -75,6 +91,7 @@ done
 docker info >/dev/null 2>&1 || { log "the Docker engine is not reachable (scripts/setup.sh starts one)"; exit 1; }
 build_busybox_base
 build_debian_base
+build_python_base
 [ "$bases_only" = 1 ] && exit 0
 if [ ${#fixtures[@]} -eq 0 ]; then
   for d in fixtures/images/*/; do fixtures+=("$(basename "$d")"); done

@@ -3,8 +3,6 @@ import { type FindingInput, defineJobCheck, fail, pass } from "../../src/engine/
 import type { JobRun, ProcessingScenario } from "../../src/engine/jobs/jobs.js";
 import { readBounded, runEvidence } from "../job-run.js";
 
-const decoder = new TextDecoder("utf-8", { fatal: true });
-
 export default defineJobCheck("processing", {
   id: "PRC-MESSAGE",
   clauses: ["processing#output.message"],
@@ -35,10 +33,9 @@ export default defineJobCheck("processing", {
 });
 
 function judge(bytes: Buffer, size: number, limit: number): string | undefined {
-  try {
-    decoder.decode(bytes);
-  } catch {
-    const at = firstInvalid(bytes);
+  const at = firstInvalid(bytes);
+  // A sequence cut by the read bound is not a fault of the file.
+  if (at >= 0 && !(size > bytes.length && at >= bytes.length - 3)) {
     return `/opt/ml/output/message is not valid UTF-8 (byte 0x${bytes[at]!.toString(16).padStart(2, "0")} at offset ${at}): SageMaker fails the job with a ClientError`;
   }
   if (size > bytes.length) return `/opt/ml/output/message is ${size} bytes; only the first ${limit} become ExitMessage`;
@@ -46,20 +43,18 @@ function judge(bytes: Buffer, size: number, limit: number): string | undefined {
   return undefined;
 }
 
-function firstInvalid(bytes: Buffer): number {
-  let lo = 0;
-  let hi = bytes.length;
-  // The longest valid prefix, by bisection: decode is all-or-nothing.
-  while (lo < hi) {
-    const mid = Math.ceil((lo + hi) / 2);
-    try {
-      decoder.decode(bytes.subarray(0, mid), { stream: true });
-      lo = mid;
-    } catch {
-      hi = mid - 1;
-    }
+/** Offset of the first byte that does not start a well-formed UTF-8 sequence (RFC 3629: no overlongs, no surrogates). */
+export function firstInvalid(bytes: Uint8Array): number {
+  for (let i = 0; i < bytes.length; ) {
+    const b = bytes[i]!;
+    const [len, lo, hi] = b < 0x80 ? [1, 0, 0] : b >= 0xc2 && b <= 0xdf ? [2, 0x80, 0xbf] : b === 0xe0 ? [3, 0xa0, 0xbf] : b === 0xed ? [3, 0x80, 0x9f]
+      : b >= 0xe1 && b <= 0xef ? [3, 0x80, 0xbf] : b === 0xf0 ? [4, 0x90, 0xbf] : b >= 0xf1 && b <= 0xf3 ? [4, 0x80, 0xbf] : b === 0xf4 ? [4, 0x80, 0x8f] : [0, 0, 0];
+    if (len === 0 || i + len > bytes.length) return i;
+    if (len > 1 && (bytes[i + 1]! < lo || bytes[i + 1]! > hi)) return i;
+    for (let k = 2; k < len; k++) if (bytes[i + k]! < 0x80 || bytes[i + k]! > 0xbf) return i;
+    i += len;
   }
-  return Math.min(lo, bytes.length - 1);
+  return -1;
 }
 
 function finding(run: JobRun, message: string, bytes: Buffer): FindingInput {

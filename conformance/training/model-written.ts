@@ -30,7 +30,9 @@ export default defineJobCheck("training", {
     const modelDir = run.writable["/opt/ml/model"]!;
     const listing = await inspectModelDir(modelDir);
     if (listing.files === 0) {
-      const elsewhere = run.outcome.changes.filter((p) => !SCRATCH.test(p)).slice(0, 8);
+      const written = run.outcome.changes.filter((p) => !SCRATCH.test(p));
+      // Files, not the directories holding them: /opt/model/model.json rather than /opt/model too.
+      const elsewhere = written.filter((p) => !written.some((q) => q.startsWith(`${p}/`))).slice(0, 8);
       return fail({
         message: `the job exited 0 but left no regular file in /opt/ml/model${elsewhere.length > 0 ? `; it wrote ${elsewhere.join(", ")}` : ""}`,
         fix: elsewhere.length > 0 ? `Write the model under /opt/ml/model instead (${elsewhere[0]} is lost when the job ends).` : "Write the trained model under /opt/ml/model before exiting 0.",

@@ -10,6 +10,8 @@ import { LABEL_PREFIX, type DockerSession } from "./session.js";
 /** A job may fork, but not without end. */
 const PIDS_LIMIT = 4096;
 const MAX_CHANGES = 1000;
+/** How runc reports an entrypoint it could not exec once the container started: the program never ran. */
+const EXEC_FAILED = /^exec [^\n]*: (exec format error|no such file or directory|permission denied)\n?$/;
 /** After the exit, how long the log stream may take to drain. */
 const LOG_DRAIN_MS = 2_000;
 
@@ -59,6 +61,8 @@ export function containerRunner(session: DockerSession): ContainerRunner {
       container = await raceSignal(docker.createContainer(createOptions(session, req.spec)), req.signal);
     } catch (e) {
       if (req.signal.aborted) throw req.signal.reason;
+      // 400: the Engine refuses this image and command (no command at all, say): the job cannot start.
+      if (statusOf(e) === 400) return { startError: engineMessage(e).trim(), exitCode: null, durationMs: 0, timedOut: false, oomKilled: false, log: log.tail(), changes: [] };
       throw engineError(e, `creating a container of ${req.spec.image}`);
     }
     const timers = new AbortController();
@@ -132,12 +136,16 @@ export function containerRunner(session: DockerSession): ContainerRunner {
         .map((c) => c.Path)
         .filter((p) => !mountRelated(p, targets))
         .slice(0, MAX_CHANGES);
+      const tail = log.tail();
+      if (exitCode !== 0 && EXEC_FAILED.test(tail.text)) {
+        return { startError: tail.text.trim(), exitCode: null, durationMs: exitedAt - t0, timedOut, oomKilled: false, log: tail, changes };
+      }
       const outcome: ContainerOutcome = {
         exitCode,
         durationMs: exitedAt - t0,
         timedOut,
         oomKilled: info.State?.OOMKilled === true,
-        log: log.tail(),
+        log: tail,
         changes,
       };
       if (stop) outcome.stop = stop;
