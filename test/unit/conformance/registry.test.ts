@@ -41,14 +41,17 @@ function forbiddenImports(source: string): string[] {
 }
 
 describe("the check registry", () => {
-  it("holds the eleven image checks", () => {
-    expect(CHECKS).toHaveLength(11);
+  it("holds eleven image checks, eleven training checks and five processing checks", () => {
+    const count = (g: string) => CHECKS.filter((c) => c.group === g).length;
+    expect([count("image"), count("training"), count("processing")]).toEqual([11, 11, 5]);
+    expect(CHECKS).toHaveLength(27);
   });
 
-  it("ids are unique and look like IMG-...", () => {
+  it("ids are unique and carry their group's prefix: IMG-, TRN-, PRC-", () => {
     const ids = CHECKS.map((c) => c.id);
     expect(new Set(ids).size).toBe(ids.length);
-    for (const id of ids) expect(id).toMatch(/^IMG-[A-Z0-9-]+$/);
+    const prefix = { image: "IMG", training: "TRN", processing: "PRC" } as const;
+    for (const c of CHECKS) expect(c.id).toMatch(new RegExp(`^${prefix[c.group]}-[A-Z0-9-]+$`));
   });
 
   it.each(CHECKS.map((c) => [c.id, c] as const))("%s documents itself", (_, c) => {
@@ -57,7 +60,9 @@ describe("the check registry", () => {
     expect(c.fix.trim()).not.toBe("");
     expect(c.clauses.length).toBeGreaterThanOrEqual(1);
     expect(["error", "warning", "info"]).toContain(c.severity);
-    expect(c.group).toBe("image");
+    expect(["image", "training", "processing"]).toContain(c.group);
+    // A job check belongs to its own contract's clauses.
+    if (c.group !== "image") expect(c.clauses.every((cl) => cl.startsWith(`${c.group}#`))).toBe(true);
     expect(typeof c.run).toBe("function");
   });
 
@@ -73,9 +78,9 @@ describe("the check registry", () => {
     expect(missingClauses([...CHECKS, bogus], spec)).toEqual(["IMG-BOGUS cites training#no.such-clause"]);
   });
 
-  it("every check file under conformance/image is registered in conformance/index.ts", async () => {
+  it("every check file under conformance/ is registered in conformance/index.ts", async () => {
     const registered = new Set(CHECKS);
-    for (const file of filesUnder(join(CONFORMANCE_DIR, "image")).filter((f) => f.endsWith(".ts"))) {
+    for (const file of filesUnder(CONFORMANCE_DIR).filter((f) => f.endsWith(".ts"))) {
       const mod = (await import(pathToFileURL(file).href)) as { default?: { id?: unknown } };
       if (mod.default && typeof mod.default.id === "string") expect(registered.has(mod.default as never), relative(PACKAGE_ROOT, file)).toBe(true);
     }
