@@ -33,7 +33,7 @@ export default defineJobCheck("processing", {
   fix: "Write each output's files into the LocalPath the job config declares (/opt/ml/config/processingjobconfig.json).",
   needs: { jobs: true },
   async run({ jobs }) {
-    if (jobs.options.outputs.length === 0) return skip("no outputs declared: give --output NAME for each ProcessingOutput");
+    if (jobs.options.outputs.length === 0) return skip("no outputs declared: give --processing-output NAME for each ProcessingOutput");
     const unavailable = jobs.processingUnavailable("success");
     if (unavailable) return skip(unavailable);
     const run = await jobs.processing("success");

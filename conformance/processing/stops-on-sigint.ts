@@ -23,7 +23,7 @@ export default defineJobCheck("processing", {
     if (!stop.killedAtDeadline) return pass(`exited ${run.outcome.exitCode} ${seconds(stop.exitedAfterMs!)} after SIGINT (grace ${grace(stop.graceMs, overridden)})`);
     const shell = shellForm(jobs.options.entrypoint ?? config.entrypoint ?? []);
     return fail({
-      message: `the job was still running ${grace(stop.graceMs, overridden)} after SIGINT and was killed with SIGKILL${shell ? ": the shell-form ENTRYPOINT makes /bin/sh PID 1, and it does not pass SIGINT on" : ""}`,
+      message: `the job was still running ${grace(stop.graceMs, overridden)} after SIGINT and was killed with SIGKILL${shell ? `: the shell-form ENTRYPOINT makes ${shell.shell[0]} PID 1, and it does not pass SIGINT on` : ""}`,
       fix: shell ? "Write the ENTRYPOINT in exec form (a JSON array) so your program receives SIGINT itself." : "Let SIGINT end the program that runs as PID 1: a PID 1 without a handler ignores it.",
       where: shell ? { kind: "config", field: "Config.Entrypoint" } : { kind: "option", option: "--stop-after", value: seconds(jobs.options.stopAfterMs) },
       evidence: runEvidence(run, { actual: `killed at ${grace(stop.graceMs, overridden)}`, expected: `exit within ${grace(stop.graceMs, overridden)} of SIGINT` }),

@@ -23,7 +23,7 @@ export default defineJobCheck("training", {
     if (!stop.killedAtDeadline) return pass(`exited ${run.outcome.exitCode} ${seconds(stop.exitedAfterMs!)} after SIGTERM (grace ${grace(stop.graceMs, overridden)})`);
     const shell = shellForm(jobs.options.entrypoint ?? config.entrypoint ?? []);
     return fail({
-      message: `the job was still running ${grace(stop.graceMs, overridden)} after SIGTERM and was killed with SIGKILL${shell ? ": the shell-form ENTRYPOINT makes /bin/sh PID 1, and it does not pass SIGTERM on" : ""}`,
+      message: `the job was still running ${grace(stop.graceMs, overridden)} after SIGTERM and was killed with SIGKILL${shell ? `: the shell-form ENTRYPOINT makes ${shell.shell[0]} PID 1, and it does not pass SIGTERM on` : ""}`,
       fix: shell
         ? `Write the ENTRYPOINT in exec form (a JSON array) so your program receives SIGTERM itself.`
         : "Handle SIGTERM in the program that runs as PID 1 (a PID 1 without a handler ignores it), or exec the program from your start script.",

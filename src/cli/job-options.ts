@@ -125,7 +125,9 @@ export function parseJobOptions(raw: RawJobOptions, spec: SpecView, contracts: r
   for (const c of raw.channel ?? []) {
     const [name, rest] = pair("--channel", c, "train=./data/train[@text/csv]");
     const at = rest.lastIndexOf("@");
-    const path = at > 0 && rest.slice(at + 1).includes("/") ? rest.slice(0, at) : rest;
+    // A directory whose name holds "@" is taken whole; otherwise "@type/subtype" at the end is the ContentType.
+    const whole = existsSync(resolve(rest)) && statSync(resolve(rest)).isDirectory();
+    const path = !whole && at > 0 && rest.slice(at + 1).includes("/") ? rest.slice(0, at) : rest;
     const contentType = path === rest ? undefined : rest.slice(at + 1);
     const maxName = limitOf(spec, "training#config.channels", "nameMaxChars");
     if (!CHANNEL_NAME.test(name) || name.length > maxName) {

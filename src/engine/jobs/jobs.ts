@@ -73,7 +73,7 @@ export interface Jobs {
   processingUnavailable(s: ProcessingScenario): string | undefined;
   training(s: TrainingScenario): Promise<JobRun>;
   processing(s: ProcessingScenario): Promise<JobRun>;
-  /** Every run started so far, in order. */
+  /** Every finished run, in the order it finished. */
   runs(): JobRun[];
   /** Upper bound for one check that may wait on up to two job runs. */
   readonly checkBudgetMs: number;
@@ -183,7 +183,7 @@ export function createJobs(input: SandboxInput): Jobs {
     };
     const feeding = new AbortController();
     const fed: Promise<void>[] = [];
-    const feeders = fifos.map((f) => `find ${shellQuote(f.from)} -type f | sort | xargs cat > ${shellQuote(f.path)} &  # Pipe mode: epoch 0 of the channel`);
+    const feeders = fifos.map((f) => `find ${shellQuote(f.from)} -type f -print0 | LC_ALL=C sort -z | xargs -0 cat > ${shellQuote(f.path)} &  # Pipe mode: epoch 0 of the channel`);
     const run = await execute(dir, spec, {
       feeders,
       timeoutMs: job.trainTimeoutMs,

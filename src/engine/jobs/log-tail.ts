@@ -9,24 +9,35 @@ export class LogTailBuffer {
   private total = 0;
   private newlines = 0;
   private lastByte = 0x0a;
+  /** The byte just before the first one held, once any were dropped: tells whether the tail starts on a line. */
+  private beforeFirst = 0x0a;
 
   constructor(private readonly limit = LOG_TAIL_BYTES) {}
 
   push(chunk: Buffer): void {
     this.total += chunk.length;
     for (let i = chunk.indexOf(0x0a); i !== -1; i = chunk.indexOf(0x0a, i + 1)) this.newlines++;
-    if (chunk.length > 0) this.lastByte = chunk[chunk.length - 1]!;
-    const keep = chunk.length > this.limit ? chunk.subarray(chunk.length - this.limit) : chunk;
-    this.chunks.push(Buffer.from(keep));
+    if (chunk.length === 0) return;
+    this.lastByte = chunk[chunk.length - 1]!;
+    const keep = Buffer.from(chunk.length > this.limit ? chunk.subarray(chunk.length - this.limit) : chunk);
+    this.chunks.push(keep);
     this.held += keep.length;
-    while (this.held - this.chunks[0]!.length >= this.limit) this.held -= this.chunks.shift()!.length;
+    while (this.held - this.chunks[0]!.length >= this.limit) {
+      const dropped = this.chunks.shift()!;
+      this.held -= dropped.length;
+      this.beforeFirst = dropped[dropped.length - 1]!;
+    }
+    if (keep.length < chunk.length && this.chunks[0] === keep) this.beforeFirst = chunk[chunk.length - keep.length - 1]!;
   }
 
   tail(): LogTail {
     let buf = Buffer.concat(this.chunks);
-    const truncated = buf.length > this.limit;
-    if (truncated) {
+    let before = this.total > buf.length ? this.beforeFirst : 0x0a;
+    if (buf.length > this.limit) {
+      before = buf[buf.length - this.limit - 1]!;
       buf = buf.subarray(buf.length - this.limit);
+    }
+    if (before !== 0x0a) {
       const nl = buf.indexOf(0x0a);
       if (nl !== -1 && nl < buf.length - 1) buf = buf.subarray(nl + 1); // start on a whole line
     }
@@ -34,7 +45,7 @@ export class LogTailBuffer {
       text: buf.toString("utf8"),
       lines: this.newlines + (this.lastByte === 0x0a ? 0 : 1),
       bytes: this.total,
-      truncated,
+      truncated: this.total > buf.length,
     };
   }
 }
