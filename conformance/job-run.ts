@@ -27,6 +27,7 @@ export function succeeded(run: JobRun): boolean {
 /** What every finding about a run carries. */
 export function runEvidence(run: JobRun, more: { actual?: unknown; expected?: unknown; notes?: string[] } = {}): FindingInput["evidence"] {
   const notes = [`run: ${run.contract} job with ${run.what}`, ...(more.notes ?? [])];
+  if (!run.kept) notes.push("the sandbox directories in the docker run line go when byoc-check ends: add --keep DIR to keep them");
   return {
     ...(more.actual !== undefined ? { actual: more.actual } : {}),
     ...(more.expected !== undefined ? { expected: more.expected } : {}),

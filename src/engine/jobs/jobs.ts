@@ -55,6 +55,8 @@ export interface JobRun {
   reproduce: string;
   /** Host directory holding this run's sandbox. */
   dir: string;
+  /** The sandbox outlives the run (--keep), so the reproducing line works as printed. */
+  kept: boolean;
   /** Host directories mounted writable, by container path. */
   writable: Record<string, string>;
   hyperparameters?: Record<string, string>;
@@ -232,9 +234,10 @@ export function createJobs(input: SandboxInput): Jobs {
     return { outcome, reproduce };
   }
 
-  function record(run: JobRun): JobRun {
-    started.push(run);
-    return run;
+  function record(run: Omit<JobRun, "kept">): JobRun {
+    const done = { ...run, kept: job.keepDir !== undefined };
+    started.push(done);
+    return done;
   }
 
   const remember = <T extends string>(contract: string, s: T, fn: (s: T) => Promise<JobRun>) => {

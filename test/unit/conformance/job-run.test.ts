@@ -15,6 +15,7 @@ const run = (o: Partial<ContainerOutcome> = {}): JobRun => ({
   outcome: outcome(o),
   reproduce: "docker run --rm --hostname algo-1 algo:1 train",
   dir: "/tmp/sandbox",
+  kept: true,
   writable: {},
 });
 
@@ -54,6 +55,10 @@ describe("succeeded", () => {
 describe("runEvidence", () => {
   it("carries the reproducing line and what the run gave the job, without a log when there was none", () => {
     expect(runEvidence(run())).toEqual({ reproduce: ["docker run --rm --hostname algo-1 algo:1 train"], notes: ["run: training job with your sample data and hyperparameters"] });
+  });
+
+  it("says the line's directories go with the run unless --keep kept them", () => {
+    expect(runEvidence({ ...run(), kept: false })?.notes).toContain("the sandbox directories in the docker run line go when byoc-check ends: add --keep DIR to keep them");
   });
 
   it("adds the log's last lines, what was seen and expected, and more notes", () => {

@@ -2,7 +2,7 @@ import { readdirSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
 import check from "../../../conformance/processing/fails-on-empty-input.js";
 import type { RunRequest } from "../../../src/engine/jobs/runner.js";
-import { removeTempDirs, runJobCheck, sampleDir, sandbox, unstarted } from "../helpers/fake-jobs.js";
+import { removeTempDirs, runJobCheck, sampleDir, sandbox, unstarted, NOT_KEPT } from "../helpers/fake-jobs.js";
 import { onlyFinding, passDetail, skipReason } from "./outcomes.js";
 
 afterEach(removeTempDirs);
@@ -26,7 +26,7 @@ describe("PRC-EMPTY-INPUT", () => {
       location: { kind: "file", path: "/opt/ml/processing/input" },
       actual: 0,
       expected: "a non-zero exit code",
-      notes: ["run: processing job with every input present but empty"],
+      notes: ["run: processing job with every input present but empty", NOT_KEPT],
     });
   });
 

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import check from "../../../conformance/processing/message-file.js";
-import { type Play, removeTempDirs, runJobCheck, sampleDir, sandbox, unstarted, write } from "../helpers/fake-jobs.js";
+import { type Play, removeTempDirs, runJobCheck, sampleDir, sandbox, unstarted, write, NOT_KEPT } from "../helpers/fake-jobs.js";
 import { findingsOf, onlyFinding, passDetail } from "./outcomes.js";
 
 afterEach(removeTempDirs);
@@ -33,7 +33,7 @@ describe("PRC-MESSAGE", () => {
     expect(f.fix).toBe("Encode the message as UTF-8 (open(path, 'w', encoding='utf-8')) and put the point in its first line.");
     expect(f.evidence.location).toEqual({ kind: "file", path: "/opt/ml/output/message" });
     expect(f.evidence.actual).toBe("done\xff");
-    expect(f.evidence.notes).toEqual(["run: processing job with your sample inputs"]);
+    expect(f.evidence.notes).toEqual(["run: processing job with your sample inputs", NOT_KEPT]);
   });
 
   it("names a bad byte at the very start", async () => {

@@ -2,7 +2,7 @@ import { symlinkSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import check from "../../../conformance/processing/outputs-written.js";
-import { hostPath, removeTempDirs, runJobCheck, sampleDir, sandbox, unstarted, write } from "../helpers/fake-jobs.js";
+import { hostPath, removeTempDirs, runJobCheck, sampleDir, sandbox, unstarted, write, NOT_KEPT } from "../helpers/fake-jobs.js";
 import { findingsOf, onlyFinding, passDetail, skipReason } from "./outcomes.js";
 
 afterEach(removeTempDirs);
@@ -32,7 +32,7 @@ describe("PRC-OUTPUTS-WRITTEN", () => {
     expect(f.message).toBe("output report (/opt/ml/processing/output/report) is empty; the job wrote /opt/ml/processing/reports/report.html");
     expect(f.fix).toBe("Write the results into /opt/ml/processing/output/report, as ProcessingOutputConfig.Outputs[].S3Output.LocalPath says.");
     expect(f.evidence.location).toEqual({ kind: "file", path: "/opt/ml/processing/output/report" });
-    expect(f.evidence.notes).toEqual(["run: processing job with your sample inputs"]);
+    expect(f.evidence.notes).toEqual(["run: processing job with your sample inputs", NOT_KEPT]);
   });
 
   it("fires on an output holding only links, which the upload does not follow", async () => {

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import check from "../../../conformance/processing/stops-on-sigint.js";
 import type { RunRequest } from "../../../src/engine/jobs/runner.js";
-import { removeTempDirs, runJobCheck, sandbox, unstarted } from "../helpers/fake-jobs.js";
+import { removeTempDirs, runJobCheck, sandbox, unstarted, NOT_KEPT } from "../helpers/fake-jobs.js";
 import { config } from "../helpers/memory-image.js";
 import { onlyFinding, passDetail, skipReason } from "./outcomes.js";
 
@@ -37,7 +37,7 @@ describe("PRC-STOP", () => {
       location: { kind: "option", option: "--stop-after", value: "1.0 s" },
       actual: "killed at 2m",
       expected: "exit within 2m of SIGINT",
-      notes: ["run: processing job with a stop (StopProcessingJob) while the job runs"],
+      notes: ["run: processing job with a stop (StopProcessingJob) while the job runs", NOT_KEPT],
     });
   });
 

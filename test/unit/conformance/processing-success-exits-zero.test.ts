@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import check from "../../../conformance/processing/success-exits-zero.js";
-import { logOf, removeTempDirs, runJobCheck, sampleDir, sandbox, unstarted, write } from "../helpers/fake-jobs.js";
+import { logOf, removeTempDirs, runJobCheck, sampleDir, sandbox, unstarted, write, NOT_KEPT } from "../helpers/fake-jobs.js";
 import { onlyFinding, passDetail, skipReason } from "./outcomes.js";
 
 afterEach(removeTempDirs);
@@ -28,7 +28,7 @@ describe("PRC-SUCCESS-EXIT", () => {
       actual: 1,
       expected: 0,
       log: "error",
-      notes: ["run: processing job with your sample inputs"],
+      notes: ["run: processing job with your sample inputs", NOT_KEPT],
     });
   });
 

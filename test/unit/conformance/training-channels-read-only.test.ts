@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import check from "../../../conformance/training/channels-read-only.js";
-import { channels, logOf, removeTempDirs, runJobCheck, sandbox, unstarted, write } from "../helpers/fake-jobs.js";
+import { channels, logOf, removeTempDirs, runJobCheck, sandbox, unstarted, write, NOT_KEPT } from "../helpers/fake-jobs.js";
 import { onlyFinding, passDetail, skipReason } from "./outcomes.js";
 
 afterEach(removeTempDirs);
@@ -26,7 +26,7 @@ describe("TRN-CHANNEL-READONLY", () => {
     expect(f.message).toBe(`the job exited 1 after 1.5 s after a write into a read-only input channel: ${EROFS_LINE}`);
     expect(f.fix).toBe("Write scratch and cache files under /tmp instead of next to the input data.");
     expect(f.evidence.location).toEqual({ kind: "file", path: "/opt/ml/input/data" });
-    expect(f.evidence.notes).toEqual(["run: training job with your sample data and hyperparameters"]);
+    expect(f.evidence.notes).toEqual(["run: training job with your sample data and hyperparameters", NOT_KEPT]);
   });
 
   it("prefers the line that names a channel over another EROFS line", async () => {

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import check from "../../../conformance/training/fails-on-empty-channel.js";
 import type { RunRequest } from "../../../src/engine/jobs/runner.js";
-import { channelSizes, channels, removeTempDirs, runJobCheck, sandbox, unstarted } from "../helpers/fake-jobs.js";
+import { channelSizes, channels, removeTempDirs, runJobCheck, sandbox, unstarted, NOT_KEPT } from "../helpers/fake-jobs.js";
 import { onlyFinding, passDetail, skipReason } from "./outcomes.js";
 
 afterEach(removeTempDirs);
@@ -29,7 +29,7 @@ describe("TRN-EMPTY-CHANNEL", () => {
       location: { kind: "file", path: "/opt/ml/input/data/train" },
       actual: 0,
       expected: "a non-zero exit code",
-      notes: ["run: training job with every input channel present but empty"],
+      notes: ["run: training job with every input channel present but empty", NOT_KEPT],
     });
   });
 

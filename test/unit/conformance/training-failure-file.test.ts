@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import check from "../../../conformance/training/failure-file.js";
-import { type Play, channels, removeTempDirs, runJobCheck, sandbox, unstarted, write } from "../helpers/fake-jobs.js";
+import { type Play, channels, removeTempDirs, runJobCheck, sandbox, unstarted, write, NOT_KEPT } from "../helpers/fake-jobs.js";
 import { findingsOf, onlyFinding, passDetail, skipReason } from "./outcomes.js";
 
 afterEach(removeTempDirs);
@@ -34,7 +34,7 @@ describe("TRN-FAILURE-FILE", () => {
     expect(f.fix).toBe("Catch errors at the top of the program, write a one-paragraph reason to /opt/ml/output/failure, then exit non-zero.");
     expect(f.evidence.location).toEqual({ kind: "file", path: "/opt/ml/output/failure" });
     expect(f.evidence.actual).toBeUndefined();
-    expect(f.evidence.notes).toEqual(["run: training job with every input channel present but empty"]);
+    expect(f.evidence.notes).toEqual(["run: training job with every input channel present but empty", NOT_KEPT]);
   });
 
   it("fires on a failure file of blank space", async () => {
@@ -53,7 +53,7 @@ describe("TRN-FAILURE-FILE", () => {
     expect(f.evidence.actual).toBe(reason.slice(0, 300));
     expect(f.evidence.notes).toEqual([
       "run: training job with every input channel present but empty",
-      `FailureReason would read: ${JSON.stringify(reason.slice(0, 200))}...`,
+      `FailureReason would read: ${JSON.stringify(reason.slice(0, 200))}...`, NOT_KEPT
     ]);
   });
 

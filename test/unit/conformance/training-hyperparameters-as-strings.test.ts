@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import check from "../../../conformance/training/hyperparameters-as-strings.js";
 import type { RunRequest } from "../../../src/engine/jobs/runner.js";
-import { channels, hyperparametersOf, logOf, removeTempDirs, runJobCheck, sandbox, unstarted } from "../helpers/fake-jobs.js";
+import { channels, hyperparametersOf, logOf, removeTempDirs, runJobCheck, sandbox, unstarted, NOT_KEPT } from "../helpers/fake-jobs.js";
 import { onlyFinding, passDetail, skipReason } from "./outcomes.js";
 
 afterEach(removeTempDirs);
@@ -26,7 +26,7 @@ describe("TRN-HP-STRINGS", () => {
     expect(f.message).toBe('the job exited 1 after 1.5 s when hyperparameters are strings, as SageMaker passes them, and completes when they are numbers (epochs: "10" vs 10, lr: "0.01" vs 0.01)');
     expect(f.evidence.location).toEqual({ kind: "file", path: "/opt/ml/input/config/hyperparameters.json" });
     expect(f.evidence.actual).toEqual({ epochs: "10", lr: "0.01" });
-    expect(f.evidence.notes).toEqual(["run: training job with your sample data and hyperparameters", "the same job with numbers exited 0 after 1.5 s"]);
+    expect(f.evidence.notes).toEqual(["run: training job with your sample data and hyperparameters", "the same job with numbers exited 0 after 1.5 s", NOT_KEPT]);
     expect(f.evidence.log).toBe("TypeError: 'str' object cannot be interpreted as an integer");
     expect(f.evidence.reproduce).toEqual([(await jobs.training("success")).reproduce]);
   });

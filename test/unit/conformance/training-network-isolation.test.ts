@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import check from "../../../conformance/training/network-isolation.js";
 import type { RunRequest } from "../../../src/engine/jobs/runner.js";
-import { channels, logOf, removeTempDirs, runJobCheck, sandbox, unstarted } from "../helpers/fake-jobs.js";
+import { channels, logOf, removeTempDirs, runJobCheck, sandbox, unstarted, NOT_KEPT } from "../helpers/fake-jobs.js";
 import { onlyFinding, passDetail, skipReason } from "./outcomes.js";
 
 afterEach(removeTempDirs);
@@ -22,7 +22,7 @@ describe("TRN-NETWORK-ISOLATION", () => {
     expect(runner.scenarios).toEqual(["training/success", "training/networked"]);
     expect(f.message).toBe("the job completes with a network but exited 1 after 1.5 s without one, as EnableNetworkIsolation runs it");
     expect(f.evidence.location).toEqual({ kind: "option", option: "--network-isolation", value: "true" });
-    expect(f.evidence.notes).toEqual(["run: training job with your sample data and hyperparameters", "with the network: exited 0 after 1.5 s"]);
+    expect(f.evidence.notes).toEqual(["run: training job with your sample data and hyperparameters", "with the network: exited 0 after 1.5 s", NOT_KEPT]);
     expect(f.evidence.log).toContain("Temporary failure in name resolution");
     expect(f.evidence.reproduce![0]).toContain("--network none");
   });

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import check from "../../../conformance/training/rejects-invalid-hyperparameters.js";
 import type { RunRequest } from "../../../src/engine/jobs/runner.js";
-import { hyperparametersOf, removeTempDirs, runJobCheck, sandbox, unstarted } from "../helpers/fake-jobs.js";
+import { hyperparametersOf, removeTempDirs, runJobCheck, sandbox, unstarted, NOT_KEPT } from "../helpers/fake-jobs.js";
 import { onlyFinding, passDetail, skipReason } from "./outcomes.js";
 
 afterEach(removeTempDirs);
@@ -26,7 +26,7 @@ describe("TRN-FAILURE-EXIT", () => {
       location: { kind: "option", option: "--invalid-hp", value: "epochs=-1 lr=abc" },
       actual: 0,
       expected: "a non-zero exit code",
-      notes: ["run: training job with the hyperparameters you declared invalid (--invalid-hp)"],
+      notes: ["run: training job with the hyperparameters you declared invalid (--invalid-hp)", NOT_KEPT],
     });
   });
 

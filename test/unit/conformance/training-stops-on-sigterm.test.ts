@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import check from "../../../conformance/training/stops-on-sigterm.js";
 import type { RunRequest } from "../../../src/engine/jobs/runner.js";
-import { channels, removeTempDirs, runJobCheck, sandbox, unstarted } from "../helpers/fake-jobs.js";
+import { channels, removeTempDirs, runJobCheck, sandbox, unstarted, NOT_KEPT } from "../helpers/fake-jobs.js";
 import { config } from "../helpers/memory-image.js";
 import { onlyFinding, passDetail, skipReason } from "./outcomes.js";
 
@@ -38,7 +38,7 @@ describe("TRN-SIGTERM", () => {
       location: { kind: "option", option: "--stop-after", value: "2.0 s" },
       actual: "killed at 2m",
       expected: "exit within 2m of SIGTERM",
-      notes: ["run: training job with a stop (StopTrainingJob) while the job runs"],
+      notes: ["run: training job with a stop (StopTrainingJob) while the job runs", NOT_KEPT],
     });
   });
 

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import check from "../../../conformance/training/success-exits-zero.js";
-import { channels, logOf, removeTempDirs, runJobCheck, sandbox, unstarted, write } from "../helpers/fake-jobs.js";
+import { channels, logOf, removeTempDirs, runJobCheck, sandbox, unstarted, write, NOT_KEPT } from "../helpers/fake-jobs.js";
 import { onlyFinding, passDetail, skipReason } from "./outcomes.js";
 
 afterEach(removeTempDirs);
@@ -39,7 +39,7 @@ describe("TRN-SUCCESS-EXIT", () => {
       expected: 0,
       reproduce: [run.reproduce],
       log: "loading\nValueError: no column named label",
-      notes: ["run: training job with your sample data and hyperparameters"],
+      notes: ["run: training job with your sample data and hyperparameters", NOT_KEPT],
     });
   });
 

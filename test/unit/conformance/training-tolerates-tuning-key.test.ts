@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import check from "../../../conformance/training/tolerates-tuning-key.js";
 import type { RunRequest } from "../../../src/engine/jobs/runner.js";
-import { channels, hyperparametersOf, removeTempDirs, runJobCheck, sandbox, unstarted } from "../helpers/fake-jobs.js";
+import { channels, hyperparametersOf, removeTempDirs, runJobCheck, sandbox, unstarted, NOT_KEPT } from "../helpers/fake-jobs.js";
 import { onlyFinding, passDetail, skipReason } from "./outcomes.js";
 
 afterEach(removeTempDirs);
@@ -24,7 +24,7 @@ describe("TRN-HP-UNKNOWN-KEY", () => {
     expect(f.fix).toBe("Accept unknown keys: drop strict validation of the key set, or allow _tuning_objective_metric and sagemaker_* keys.");
     expect(f.evidence.location).toEqual({ kind: "file", path: "/opt/ml/input/config/hyperparameters.json" });
     expect(f.evidence.actual).toEqual({ ...hps, _tuning_objective_metric: "validation:loss" });
-    expect(f.evidence.notes).toEqual(["run: training job with the same job plus the _tuning_objective_metric hyperparameter automatic model tuning adds"]);
+    expect(f.evidence.notes).toEqual(["run: training job with the same job plus the _tuning_objective_metric hyperparameter automatic model tuning adds", NOT_KEPT]);
   });
 
   it("skips when the job does not complete without the key either", async () => {

@@ -118,6 +118,9 @@ export function fakeRunner(plays: Record<string, Play> = {}): FakeRunner {
   return runner;
 }
 
+/** The note every finding of a run without --keep carries. */
+export const NOT_KEPT = "the sandbox directories in the docker run line go when byoc-check ends: add --keep DIR to keep them";
+
 export interface Sandbox {
   jobs: Jobs;
   runner: FakeRunner;
