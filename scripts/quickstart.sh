@@ -40,13 +40,20 @@ npm ci --no-audit --no-fund --loglevel=error
 say "building the base and fixture images"
 scripts/build-images.sh
 
-say "byoc-check byoc-check-fixture/reference:latest"
+# Sample data for the training and processing jobs; sleep_seconds and REFERENCE_SLEEP_SECONDS keep the reference
+# busy long enough for the stop tests to signal it at 1 s.
+example=(--channel train=fixtures/data/train@text/csv --hp l2=0.1 --hp sleep_seconds=3 --invalid-hp l2=-1
+  --input data=fixtures/data/processing --processing-output result -e REFERENCE_SLEEP_SECONDS=3 --stop-after 1s
+  --network-isolation)
+say "byoc-check ${example[*]} byoc-check-fixture/reference:latest"
 status=0
-bin/byoc-check byoc-check-fixture/reference:latest || status=$?
+bin/byoc-check "${example[@]}" byoc-check-fixture/reference:latest || status=$?
 cat >&2 <<'NEXT'
 
 Next:
   bin/byoc-check byoc-check-fixture/shell-entrypoint:latest    an image built to fail, to see what a finding looks like
+  bin/byoc-check -c training --channel train=fixtures/data/train --hp epochs=2 byoc-check-fixture/train-hp-numbers:latest
+                                                               a training job that breaks on string hyperparameters
   bin/byoc-check --help                                        every option
   npm test                                                     the test suite (unit and integration, real Docker)
 NEXT
