@@ -43,7 +43,7 @@ afterEach(() => {
 
 /** A copy of the bundled specs/ to break. */
 function copySpecs(): string {
-  const dir = mkdtempSync(join(tmpdir(), "byoc-check-main-"));
+  const dir = mkdtempSync(join(tmpdir(), "unit-main-"));
   tempDirs.push(dir);
   cpSync(join(PACKAGE_ROOT, "specs"), dir, { recursive: true });
   return dir;

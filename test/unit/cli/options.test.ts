@@ -20,7 +20,7 @@ function usageError(raw: RawRunOptions): UsageError {
 
 let dir: string;
 beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), "byoc-check-options-"));
+  dir = mkdtempSync(join(tmpdir(), "unit-options-"));
   writeFileSync(join(dir, "a-file"), "");
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

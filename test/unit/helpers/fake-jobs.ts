@@ -19,7 +19,7 @@ export const GRACES: StopGraces = { training: 120_000, processing: 120_000 };
 const dirs: string[] = [];
 
 /** A temp directory removed by removeTempDirs(); call that from afterEach. */
-export function tempDir(prefix = "byoc-check-jobs-"): string {
+export function tempDir(prefix = "unit-jobs-"): string {
   const d = mkdtempSync(join(tmpdir(), prefix));
   dirs.push(d);
   return d;
@@ -31,7 +31,7 @@ export function removeTempDirs(): void {
 
 /** A directory of sample data: relative path -> content. */
 export function sampleDir(files: Record<string, string> = { "data.csv": "1,2\n" }): string {
-  const d = tempDir("byoc-check-sample-");
+  const d = tempDir("unit-sample-");
   for (const [rel, content] of Object.entries(files)) {
     mkdirSync(dirname(join(d, rel)), { recursive: true });
     writeFileSync(join(d, rel), content);

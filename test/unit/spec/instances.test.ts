@@ -61,7 +61,7 @@ describe("resolveInstance with --spec-dir", () => {
   });
 
   function copyWith(edit: (catalog: { instances: Array<Record<string, unknown>> }) => unknown): string {
-    const dir = mkdtempSync(join(tmpdir(), "byoc-check-instances-"));
+    const dir = mkdtempSync(join(tmpdir(), "unit-instances-"));
     dirs.push(dir);
     cpSync(SPECS_DIR, dir, { recursive: true });
     const file = join(dir, "sagemaker", "instances.json");

@@ -106,7 +106,7 @@ describe("spec errors", () => {
   });
 
   function copy(): string {
-    const dir = mkdtempSync(join(tmpdir(), "byoc-check-spec-"));
+    const dir = mkdtempSync(join(tmpdir(), "unit-spec-"));
     dirs.push(dir);
     cpSync(SPECS_DIR, dir, { recursive: true });
     return dir;

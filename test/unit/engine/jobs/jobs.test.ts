@@ -531,7 +531,7 @@ describe("one run per scenario", () => {
 describe("--keep", () => {
   /** A `docker` on PATH that prints its arguments NUL-separated, so the kept script can be run for real. */
   function fakeDockerPath(): string {
-    const bin = tempDir("byoc-check-bin-");
+    const bin = tempDir("unit-bin-");
     writeFileSync(join(bin, "docker"), "#!/bin/sh\nprintf '%s\\0' \"$@\"\n");
     chmodSync(join(bin, "docker"), 0o755);
     return `${bin}:${process.env.PATH ?? "/usr/bin:/bin"}`;
