@@ -23,8 +23,6 @@ function createOptions(session: DockerSession, spec: ContainerSpec): Docker.Cont
     ...(spec.entrypoint ? { Entrypoint: spec.entrypoint } : {}),
     ...(spec.cmd ? { Cmd: spec.cmd } : {}),
     Labels: session.labels({ [`${LABEL_PREFIX}.role`]: "job" }),
-    AttachStdout: true,
-    AttachStderr: true,
     Tty: false,
     OpenStdin: false,
     HostConfig: {
@@ -33,6 +31,8 @@ function createOptions(session: DockerSession, spec: ContainerSpec): Docker.Cont
       Privileged: false,
       PidsLimit: PIDS_LIMIT,
       Init: false,
+      // The Engine keeps what the job writes on disk: bounded, whatever the daemon's default log driver.
+      LogConfig: { Type: "json-file", Config: { "max-size": "10m", "max-file": "1" } },
     },
   };
 }
@@ -67,26 +67,26 @@ export function containerRunner(session: DockerSession): ContainerRunner {
     }
     const timers = new AbortController();
     try {
+      try {
+        await raceSignal(container.start(), req.signal);
+      } catch (e) {
+        if (req.signal.aborted) throw req.signal.reason;
+        if (statusOf(e) === undefined) throw engineError(e, "starting the job's container");
+        return { startError: engineMessage(e), exitCode: null, durationMs: 0, timedOut: false, oomKilled: false, log: log.tail(), changes: [] };
+      }
+      // Times count from the moment the Engine reports the container started.
+      const t0 = performance.now();
+      req.onStarted?.();
+      // Followed logs start from the container's first line and end with it; a plain streamed GET, unlike attach,
+      // which needs a connection upgrade that some proxies in front of the Engine do not pass.
       const sink = new Writable({ write: (chunk: Buffer, _enc, done) => (log.push(chunk), done()) });
-      const stream = (await container.attach({ stream: true, stdout: true, stderr: true })) as NodeJS.ReadableStream;
+      const stream = (await container.logs({ follow: true, stdout: true, stderr: true })) as unknown as NodeJS.ReadableStream & { destroy(): void };
       const drained = new Promise<void>((resolve) => {
         stream.once("end", resolve);
         stream.once("close", resolve);
         stream.once("error", () => resolve());
       });
       docker.modem.demuxStream(stream, sink, sink);
-
-      try {
-        await raceSignal(container.start(), req.signal);
-      } catch (e) {
-        if (req.signal.aborted) throw req.signal.reason;
-        if (statusOf(e) === undefined) throw engineError(e, "starting the job's container");
-        (stream as unknown as { destroy?: () => void }).destroy?.();
-        return { startError: engineMessage(e), exitCode: null, durationMs: 0, timedOut: false, oomKilled: false, log: log.tail(), changes: [] };
-      }
-      // Times count from the moment the Engine reports the container started.
-      const t0 = performance.now();
-      req.onStarted?.();
       let exitedAt = 0;
       const exited = (container.wait() as Promise<{ StatusCode: number }>).then((r) => {
         exitedAt = performance.now();
@@ -130,6 +130,7 @@ export function containerRunner(session: DockerSession): ContainerRunner {
       }
       const exitCode = await exited;
       await Promise.race([drained, sleep(LOG_DRAIN_MS, undefined, { signal: timers.signal }).catch(() => {})]);
+      stream.destroy();
       const info = await container.inspect();
       const targets = req.spec.mounts.map((m) => m.target);
       const changes = ((await container.changes()) as Array<{ Path: string }> | null ?? [])
