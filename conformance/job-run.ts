@@ -3,9 +3,11 @@
 import { closeSync, openSync, readSync } from "node:fs";
 import { formatDuration } from "../src/cli/duration.js";
 import type { FindingInput, Outcome } from "../src/engine/check.js";
-import { skip } from "../src/engine/check.js";
-import type { JobRun } from "../src/engine/jobs/jobs.js";
+import { fail, pass, skip } from "../src/engine/check.js";
+import type { JobRun, Jobs, ProcessingScenario, TrainingScenario } from "../src/engine/jobs/jobs.js";
 import { lastLines } from "../src/engine/jobs/log-tail.js";
+import { shellForm } from "../src/image/command.js";
+import type { ImageConfig } from "../src/image/config.js";
 
 export function seconds(ms: number): string {
   return ms < 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms / 1000)} s`;
@@ -40,6 +42,56 @@ export function runEvidence(run: JobRun, more: { actual?: unknown; expected?: un
 /** A check that needs the container to have run skips when it never started; the start is another check's finding. */
 export function notStarted(run: JobRun, owner: string): Outcome | undefined {
   return run.outcome.startError === undefined ? undefined : skip(`the container did not start (${run.outcome.startError}); see ${owner}`);
+}
+
+/** The check whose finding a container that never started is, per contract. */
+const START_OWNER = { training: "TRN-SUCCESS-EXIT", processing: "PRC-SUCCESS-EXIT" } as const;
+
+/**
+ * A scenario's run for a check that judges what the job did, or the skip that stands in for it: the scenario needs
+ * input the user did not give, or the container never started.
+ */
+export async function startedRun(
+  jobs: Jobs,
+  scenario: { training: TrainingScenario } | { processing: ProcessingScenario },
+): Promise<{ run: JobRun } | { outcome: Outcome }> {
+  const [contract, unavailable, running] =
+    "training" in scenario
+      ? (["training", jobs.trainingUnavailable(scenario.training), () => jobs.training(scenario.training)] as const)
+      : (["processing", jobs.processingUnavailable(scenario.processing), () => jobs.processing(scenario.processing)] as const);
+  if (unavailable) return { outcome: skip(unavailable) };
+  const run = await running();
+  const unstarted = notStarted(run, START_OWNER[contract]);
+  return unstarted ? { outcome: unstarted } : { run };
+}
+
+export interface StopWording {
+  signal: "SIGTERM" | "SIGINT";
+  /** What keeps a job busy long enough, in the skip's advice. */
+  busyWith: string;
+  /** The fix when no shell stands in front of the program. */
+  handleFix: string;
+}
+
+/**
+ * The stop test's verdict, the same for both contracts: exit within the grace after the signal; killed at the deadline
+ * fails, naming the shell when a shell-form entrypoint (or --entrypoint) stands in front of the program.
+ */
+export function judgeStop(run: JobRun, jobs: Jobs, config: ImageConfig, w: StopWording): Outcome {
+  const stop = run.outcome.stop!;
+  const overridden = jobs.options.stopGraceMs !== undefined;
+  const g = grace(stop.graceMs, overridden);
+  if (stop.finishedFirst) {
+    return skip(`the job ended by itself after ${seconds(run.outcome.durationMs)}, before the ${w.signal} due at ${seconds(jobs.options.stopAfterMs)}; give --stop-after a shorter time, or ${w.busyWith} that keeps it busy longer`);
+  }
+  if (!stop.killedAtDeadline) return pass(`exited ${run.outcome.exitCode} ${seconds(stop.exitedAfterMs!)} after ${w.signal} (grace ${g})`);
+  const shell = shellForm(jobs.options.entrypoint ?? config.entrypoint ?? []);
+  return fail({
+    message: `the job was still running ${g} after ${w.signal} and was killed with SIGKILL${shell ? `: the shell-form ENTRYPOINT makes ${shell.shell[0]} PID 1, and it does not pass ${w.signal} on` : ""}`,
+    fix: shell ? `Write the ENTRYPOINT in exec form (a JSON array) so your program receives ${w.signal} itself.` : w.handleFix,
+    where: shell ? { kind: "config", field: "Config.Entrypoint" } : { kind: "option", option: "--stop-after", value: seconds(jobs.options.stopAfterMs) },
+    evidence: runEvidence(run, { actual: `killed at ${g}`, expected: `exit within ${g} of ${w.signal}` }),
+  });
 }
 
 export interface SmallFile {

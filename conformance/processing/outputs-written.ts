@@ -2,7 +2,7 @@ import { lstat, readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { type FindingInput, defineJobCheck, fail, pass, skip } from "../../src/engine/check.js";
 import { PROCESSING_OUTPUT_ROOT } from "../../src/engine/jobs/config-files.js";
-import { notStarted, runEvidence, succeeded } from "../job-run.js";
+import { runEvidence, startedRun, succeeded } from "../job-run.js";
 
 const MAX_ENTRIES = 10_000;
 
@@ -34,11 +34,9 @@ export default defineJobCheck("processing", {
   needs: { jobs: true },
   async run({ jobs }) {
     if (jobs.options.outputs.length === 0) return skip("no outputs declared: give --processing-output NAME for each ProcessingOutput");
-    const unavailable = jobs.processingUnavailable("success");
-    if (unavailable) return skip(unavailable);
-    const run = await jobs.processing("success");
-    const unstarted = notStarted(run, "PRC-SUCCESS-EXIT");
-    if (unstarted) return unstarted;
+    const got = await startedRun(jobs, { processing: "success" });
+    if ("outcome" in got) return got.outcome;
+    const { run } = got;
     if (!succeeded(run)) return skip("the processing job did not complete (see PRC-SUCCESS-EXIT)");
     const findings: FindingInput[] = [];
     const written: string[] = [];

@@ -26,8 +26,8 @@ export default defineJobCheck("training", {
         continue;
       }
       const failure = readBounded(join(run.writable["/opt/ml/output"]!, "failure"), 4096)?.bytes.toString("utf8") ?? "";
-      const line = [...run.outcome.log.text.split("\n"), ...failure.split("\n")].find((l) => EROFS.test(l) && l.includes("/opt/ml/input/data"))
-        ?? [...run.outcome.log.text.split("\n"), ...failure.split("\n")].find((l) => EROFS.test(l));
+      const erofs = [...run.outcome.log.text.split("\n"), ...failure.split("\n")].filter((l) => EROFS.test(l));
+      const line = erofs.find((l) => l.includes("/opt/ml/input/data")) ?? erofs[0];
       if (line) {
         return fail({
           message: `the job ${ending(run)} after a write into a read-only input channel: ${line.trim().slice(0, 300)}`,

@@ -1,14 +1,8 @@
 import { defineJobCheck, fail, pass, skip } from "../../src/engine/check.js";
+import { typedValue } from "../../src/engine/jobs/config-files.js";
 import { ending, notStarted, runEvidence, succeeded } from "../job-run.js";
 
-function readsAsNumber(v: string): boolean {
-  try {
-    const x: unknown = JSON.parse(v);
-    return typeof x === "number" || typeof x === "boolean";
-  } catch {
-    return false;
-  }
-}
+const readsAsNumber = (v: string) => typeof typedValue(v) !== "string";
 
 export default defineJobCheck("training", {
   id: "TRN-HP-STRINGS",

@@ -2,7 +2,7 @@ import { copyFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { defineJobCheck, fail, pass, skip } from "../../src/engine/check.js";
 import { inspectModelDir, packModel } from "../../src/image/model-archive.js";
-import { notStarted, runEvidence, succeeded } from "../job-run.js";
+import { runEvidence, startedRun, succeeded } from "../job-run.js";
 
 /** Paths in the container's own filesystem that are scratch, not misplaced artefacts. */
 const SCRATCH = /^\/(tmp|var|run|proc|dev|root\/\.cache)(\/|$)|__pycache__|\.pyc$/;
@@ -21,11 +21,9 @@ export default defineJobCheck("training", {
   fix: "Save the model files under /opt/ml/model (SM_MODEL_DIR in the training toolkit).",
   needs: { jobs: true },
   async run({ jobs }) {
-    const unavailable = jobs.trainingUnavailable("success");
-    if (unavailable) return skip(unavailable);
-    const run = await jobs.training("success");
-    const unstarted = notStarted(run, "TRN-SUCCESS-EXIT");
-    if (unstarted) return unstarted;
+    const got = await startedRun(jobs, { training: "success" });
+    if ("outcome" in got) return got.outcome;
+    const { run } = got;
     if (!succeeded(run)) return skip("the training job did not complete (see TRN-SUCCESS-EXIT), so it saved no model to judge");
     const modelDir = run.writable["/opt/ml/model"]!;
     const listing = await inspectModelDir(modelDir);

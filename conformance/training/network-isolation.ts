@@ -1,5 +1,5 @@
 import { defineJobCheck, fail, pass, skip } from "../../src/engine/check.js";
-import { ending, notStarted, runEvidence, succeeded } from "../job-run.js";
+import { ending, runEvidence, startedRun, succeeded } from "../job-run.js";
 
 export default defineJobCheck("training", {
   id: "TRN-NETWORK-ISOLATION",
@@ -12,11 +12,9 @@ export default defineJobCheck("training", {
   needs: { jobs: true },
   async run({ jobs }) {
     if (!jobs.options.networkIsolation) return skip("network isolation not requested: give --network-isolation to rehearse EnableNetworkIsolation");
-    const unavailable = jobs.trainingUnavailable("success");
-    if (unavailable) return skip(unavailable);
-    const isolated = await jobs.training("success");
-    const unstarted = notStarted(isolated, "TRN-SUCCESS-EXIT");
-    if (unstarted) return unstarted;
+    const got = await startedRun(jobs, { training: "success" });
+    if ("outcome" in got) return got.outcome;
+    const isolated = got.run;
     if (succeeded(isolated)) return pass("completed with --network none");
     const networked = await jobs.training("networked");
     if (!succeeded(networked)) return skip(`the job fails with the network too (${ending(networked)}); see TRN-SUCCESS-EXIT`);

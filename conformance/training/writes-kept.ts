@@ -1,5 +1,5 @@
-import { defineJobCheck, fail, pass, skip } from "../../src/engine/check.js";
-import { notStarted, runEvidence } from "../job-run.js";
+import { defineJobCheck, fail, pass } from "../../src/engine/check.js";
+import { runEvidence, startedRun } from "../job-run.js";
 
 /** What SageMaker keeps of /opt/ml (§1.5), and what the job may use without expecting it back. */
 const NOT_LOST = /^\/opt\/ml\/(model|output|checkpoints|input|code)(\/|$)/;
@@ -14,11 +14,9 @@ export default defineJobCheck("training", {
   fix: "Write the model to /opt/ml/model and other artefacts to /opt/ml/output/data.",
   needs: { jobs: true },
   async run({ jobs }) {
-    const unavailable = jobs.trainingUnavailable("success");
-    if (unavailable) return skip(unavailable);
-    const run = await jobs.training("success");
-    const unstarted = notStarted(run, "TRN-SUCCESS-EXIT");
-    if (unstarted) return unstarted;
+    const got = await startedRun(jobs, { training: "success" });
+    if ("outcome" in got) return got.outcome;
+    const { run } = got;
     const lost = run.outcome.changes.filter((p) => p.startsWith("/opt/ml/") && !NOT_LOST.test(p));
     // Report the top-most paths: /opt/ml/artifacts, not each file below it.
     const tops = lost.filter((p) => !lost.some((q) => q !== p && p.startsWith(`${q}/`)));

@@ -3,7 +3,7 @@ import { Writable } from "node:stream";
 import type Docker from "dockerode";
 import { LogTailBuffer } from "../engine/jobs/log-tail.js";
 import type { ContainerRunner, RunRequest } from "../engine/jobs/runner.js";
-import type { ContainerOutcome, ContainerSpec, StopOutcome } from "../engine/jobs/types.js";
+import type { ContainerOutcome, ContainerSpec, LogTail, StopOutcome } from "../engine/jobs/types.js";
 import { engineError, engineMessage, statusOf } from "./errors.js";
 import { LABEL_PREFIX, type DockerSession } from "./session.js";
 
@@ -14,6 +14,11 @@ const MAX_CHANGES = 1000;
 const EXEC_FAILED = /^exec [^\n]*: (exec format error|no such file or directory|permission denied)\n?$/;
 /** After the exit, how long the log stream may take to drain. */
 const LOG_DRAIN_MS = 2_000;
+
+/** The outcome of a container that never ran its program. */
+function unstarted(startError: string, log: LogTail, durationMs = 0): ContainerOutcome {
+  return { startError, exitCode: null, durationMs, timedOut: false, oomKilled: false, log, changes: [] };
+}
 
 function createOptions(session: DockerSession, spec: ContainerSpec): Docker.ContainerCreateOptions {
   return {
@@ -62,7 +67,7 @@ export function containerRunner(session: DockerSession): ContainerRunner {
     } catch (e) {
       if (req.signal.aborted) throw req.signal.reason;
       // 400: the Engine refuses this image and command (no command at all, say): the job cannot start.
-      if (statusOf(e) === 400) return { startError: engineMessage(e).trim(), exitCode: null, durationMs: 0, timedOut: false, oomKilled: false, log: log.tail(), changes: [] };
+      if (statusOf(e) === 400) return unstarted(engineMessage(e).trim(), log.tail());
       throw engineError(e, `creating a container of ${req.spec.image}`);
     }
     const timers = new AbortController();
@@ -72,7 +77,7 @@ export function containerRunner(session: DockerSession): ContainerRunner {
       } catch (e) {
         if (req.signal.aborted) throw req.signal.reason;
         if (statusOf(e) === undefined) throw engineError(e, "starting the job's container");
-        return { startError: engineMessage(e), exitCode: null, durationMs: 0, timedOut: false, oomKilled: false, log: log.tail(), changes: [] };
+        return unstarted(engineMessage(e), log.tail());
       }
       // Times count from the moment the Engine reports the container started.
       const t0 = performance.now();
@@ -131,16 +136,15 @@ export function containerRunner(session: DockerSession): ContainerRunner {
       const exitCode = await exited;
       await Promise.race([drained, sleep(LOG_DRAIN_MS, undefined, { signal: timers.signal }).catch(() => {})]);
       stream.destroy();
+      const tail = log.tail();
+      // runc could not exec the program: it never ran, whatever else the container shows.
+      if (exitCode !== 0 && EXEC_FAILED.test(tail.text)) return unstarted(tail.text.trim(), tail, exitedAt - t0);
       const info = await container.inspect();
       const targets = req.spec.mounts.map((m) => m.target);
       const changes = ((await container.changes()) as Array<{ Path: string }> | null ?? [])
         .map((c) => c.Path)
         .filter((p) => !mountRelated(p, targets))
         .slice(0, MAX_CHANGES);
-      const tail = log.tail();
-      if (exitCode !== 0 && EXEC_FAILED.test(tail.text)) {
-        return { startError: tail.text.trim(), exitCode: null, durationMs: exitedAt - t0, timedOut, oomKilled: false, log: tail, changes };
-      }
       const outcome: ContainerOutcome = {
         exitCode,
         durationMs: exitedAt - t0,

@@ -28,18 +28,18 @@ export function hyperparametersJson(hps: Record<string, string>): string {
  * follow the contract writes. A job that succeeds on this and fails on strings treats hyperparameters as numbers.
  */
 export function typedHyperparametersJson(hps: Record<string, string>): string {
-  const typed: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(hps)) {
-    let value: unknown = v;
-    try {
-      const parsed: unknown = JSON.parse(v);
-      if (typeof parsed === "number" || typeof parsed === "boolean") value = parsed;
-    } catch {
-      // not JSON: stays a string
-    }
-    typed[k] = value;
+  return JSON.stringify(Object.fromEntries(Object.entries(hps).map(([k, v]) => [k, typedValue(v)])));
+}
+
+/** The JSON number or boolean a hyperparameter's text reads as; the text itself when it reads as neither. */
+export function typedValue(v: string): string | number | boolean {
+  try {
+    const parsed: unknown = JSON.parse(v);
+    if (typeof parsed === "number" || typeof parsed === "boolean") return parsed;
+  } catch {
+    // not JSON: stays a string
   }
-  return JSON.stringify(typed);
+  return v;
 }
 
 /** inputdataconfig.json: one entry per channel with only the four documented fields (§1.3). */
