@@ -11,7 +11,7 @@ import { LABEL_PREFIX, type DockerSession } from "./session.js";
 const PIDS_LIMIT = 4096;
 const MAX_CHANGES = 1000;
 /** How runc reports an entrypoint it could not exec once the container started: the program never ran. */
-const EXEC_FAILED = /^exec [^\n]*: (exec format error|no such file or directory|permission denied)\n?$/;
+export const EXEC_FAILED = /^exec [^\n]*: (exec format error|no such file or directory|permission denied)\n?$/;
 /** After the exit, how long the log stream may take to drain. */
 const LOG_DRAIN_MS = 2_000;
 
@@ -20,19 +20,23 @@ function unstarted(startError: string, log: LogTail, durationMs = 0): ContainerO
   return { startError, exitCode: null, durationMs, timedOut: false, oomKilled: false, log, changes: [] };
 }
 
-function createOptions(session: DockerSession, spec: ContainerSpec): Docker.ContainerCreateOptions {
+export function createOptions(session: DockerSession, spec: ContainerSpec, role: "job" | "server"): Docker.ContainerCreateOptions {
+  const ports = spec.ports ?? [];
   return {
     Image: spec.image,
-    Hostname: spec.hostname,
+    ...(spec.hostname !== undefined ? { Hostname: spec.hostname } : {}),
+    ...(ports.length > 0 ? { ExposedPorts: Object.fromEntries(ports.map((p) => [`${p}/tcp`, {}])) } : {}),
     Env: spec.env.map(([k, v]) => `${k}=${v}`),
     ...(spec.entrypoint ? { Entrypoint: spec.entrypoint } : {}),
     ...(spec.cmd ? { Cmd: spec.cmd } : {}),
-    Labels: session.labels({ [`${LABEL_PREFIX}.role`]: "job" }),
+    Labels: session.labels({ [`${LABEL_PREFIX}.role`]: role }),
     Tty: false,
     OpenStdin: false,
     HostConfig: {
       Binds: spec.mounts.map((m) => `${m.source}:${m.target}${m.readOnly ? ":ro" : ""}`),
       NetworkMode: spec.network,
+      // The image is untrusted: what it serves is reachable from this machine only, at a port the Engine picks.
+      ...(ports.length > 0 ? { PortBindings: Object.fromEntries(ports.map((p) => [`${p}/tcp`, [{ HostIp: "127.0.0.1", HostPort: "" }]])) } : {}),
       Privileged: false,
       PidsLimit: PIDS_LIMIT,
       Init: false,
@@ -43,11 +47,11 @@ function createOptions(session: DockerSession, spec: ContainerSpec): Docker.Cont
 }
 
 /** Whether `path` is a mount target, below one, or a directory Docker created to hold one. */
-function mountRelated(path: string, targets: readonly string[]): boolean {
+export function mountRelated(path: string, targets: readonly string[]): boolean {
   return targets.some((t) => path === t || path.startsWith(`${t}/`) || t.startsWith(`${path}/`));
 }
 
-async function raceSignal<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
+export async function raceSignal<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
   if (signal.aborted) throw signal.reason;
   let onAbort: (() => void) | undefined;
   try {
@@ -57,13 +61,29 @@ async function raceSignal<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
   }
 }
 
+/**
+ * Follows a container's stdout and stderr into `log` from its first line: a plain streamed GET, unlike attach, which
+ * needs a connection upgrade that some proxies in front of the Engine do not pass.
+ */
+export async function followLogs(docker: Docker, container: Docker.Container, log: LogTailBuffer): Promise<{ drained: Promise<void>; stream: { destroy(): void } }> {
+  const sink = new Writable({ write: (chunk: Buffer, _enc, done) => (log.push(chunk), done()) });
+  const stream = (await container.logs({ follow: true, stdout: true, stderr: true })) as unknown as NodeJS.ReadableStream & { destroy(): void };
+  const drained = new Promise<void>((resolve) => {
+    stream.once("end", resolve);
+    stream.once("close", resolve);
+    stream.once("error", () => resolve());
+  });
+  docker.modem.demuxStream(stream, sink, sink);
+  return { drained, stream };
+}
+
 export function containerRunner(session: DockerSession): ContainerRunner {
   return async (req: RunRequest): Promise<ContainerOutcome> => {
     const docker = session.docker;
     const log = new LogTailBuffer();
     let container: Docker.Container;
     try {
-      container = await raceSignal(docker.createContainer(createOptions(session, req.spec)), req.signal);
+      container = await raceSignal(docker.createContainer(createOptions(session, req.spec, "job")), req.signal);
     } catch (e) {
       if (req.signal.aborted) throw req.signal.reason;
       // 400: the Engine refuses this image and command (no command at all, say): the job cannot start.
@@ -82,16 +102,7 @@ export function containerRunner(session: DockerSession): ContainerRunner {
       // Times count from the moment the Engine reports the container started.
       const t0 = performance.now();
       req.onStarted?.();
-      // Followed logs start from the container's first line and end with it; a plain streamed GET, unlike attach,
-      // which needs a connection upgrade that some proxies in front of the Engine do not pass.
-      const sink = new Writable({ write: (chunk: Buffer, _enc, done) => (log.push(chunk), done()) });
-      const stream = (await container.logs({ follow: true, stdout: true, stderr: true })) as unknown as NodeJS.ReadableStream & { destroy(): void };
-      const drained = new Promise<void>((resolve) => {
-        stream.once("end", resolve);
-        stream.once("close", resolve);
-        stream.once("error", () => resolve());
-      });
-      docker.modem.demuxStream(stream, sink, sink);
+      const { drained, stream } = await followLogs(docker, container, log);
       let exitedAt = 0;
       const exited = (container.wait() as Promise<{ StatusCode: number }>).then((r) => {
         exitedAt = performance.now();

@@ -11,8 +11,10 @@ export function shellQuote(word: string): string {
  * a multi-word ContainerEntrypoint goes before the arguments, which is what Docker runs in either case.
  */
 export function dockerRunLine(spec: ContainerSpec): string {
-  const words = ["docker", "run", "--rm", "--hostname", spec.hostname];
+  const words = ["docker", "run", "--rm"];
+  if (spec.hostname !== undefined) words.push("--hostname", spec.hostname);
   if (spec.network !== "bridge") words.push("--network", spec.network);
+  for (const p of spec.ports ?? []) words.push("-p", `127.0.0.1:${p}:${p}`);
   for (const [k, v] of spec.env) words.push("-e", `${k}=${v}`);
   for (const m of spec.mounts) words.push("-v", `${m.source}:${m.target}${m.readOnly ? ":ro" : ""}`);
   const [program, ...entrypointRest] = spec.entrypoint ?? [];

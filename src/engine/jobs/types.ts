@@ -54,7 +54,8 @@ export interface Mount {
 /** Everything needed to create the container; rendered both to the Engine API and to a `docker run` line. */
 export interface ContainerSpec {
   image: string;
-  hostname: string;
+  /** ContainerHostname; Docker's default (the container id) when unset, as for a single-container endpoint. */
+  hostname?: string;
   /** Replaces the image ENTRYPOINT when set (ContainerEntrypoint). */
   entrypoint?: string[];
   /** Replaces the image CMD when set (`train`, or ContainerArguments). */
@@ -62,6 +63,8 @@ export interface ContainerSpec {
   env: Array<[string, string]>;
   mounts: Mount[];
   network: "bridge" | "none";
+  /** Container ports to publish, each on 127.0.0.1 only: at a random host port through the Engine, at the same port in the reproducing line. */
+  ports?: number[];
 }
 
 export interface StopPlan {
