@@ -5,6 +5,8 @@ import { CHECKS } from "../../conformance/index.js";
 import { DockerSession, sweepStale } from "../docker/session.js";
 import { dockerImageSource } from "../docker/image.js";
 import { containerRunner } from "../docker/run-container.js";
+import { serverRunner } from "../docker/run-server.js";
+import { type Endpoints, createEndpoints } from "../engine/serve/endpoints.js";
 import { createJobs, type Jobs } from "../engine/jobs/jobs.js";
 import { planChecks } from "../engine/plan.js";
 import { runChecks } from "../engine/run.js";
@@ -21,6 +23,7 @@ import { formatDuration } from "./duration.js";
 import { EXIT, exitCodeFor } from "./exit-codes.js";
 import { type RawRunOptions, parseRunOptions } from "./options.js";
 import { type RawJobOptions, parseJobOptions, prepareKeepDir, stopGraces } from "./job-options.js";
+import { type RawServeOptions, parseServeOptions, serveLimits } from "./serve-options.js";
 import { interruptOnSignals, raceAbort } from "./signals.js";
 import { renderCheckList, renderSpecList } from "./listings.js";
 
@@ -46,7 +49,7 @@ function collect(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value];
 }
 
-async function runCommand(image: string | undefined, raw: RawRunOptions & RawJobOptions, io: Io): Promise<number> {
+async function runCommand(image: string | undefined, raw: RawRunOptions & RawJobOptions & RawServeOptions, io: Io): Promise<number> {
   if (!image) throw new UsageError("no image given", "byoc-check IMAGE, e.g. byoc-check my-model:latest; byoc-check --help for more");
   const opts = parseRunOptions(raw, () => randomInt(0, 2 ** 32));
   const ref = parseImageReference(image);
@@ -54,6 +57,12 @@ async function runCommand(image: string | undefined, raw: RawRunOptions & RawJob
   const instances = opts.instances.map((t) => resolveInstance(t, opts.specDir));
   const planned = planChecks(CHECKS, opts.contracts, spec);
   const jobOptions = parseJobOptions(raw, spec, opts.contracts, opts.instances);
+  const serveOptions = parseServeOptions(raw, spec, opts.contracts, {
+    env: jobOptions.env,
+    ...(jobOptions.stopGraceMs !== undefined ? { stopGraceMs: jobOptions.stopGraceMs } : {}),
+    ...(jobOptions.keepDir !== undefined ? { keepDir: jobOptions.keepDir } : {}),
+    trainedAvailable: opts.contracts.includes("training") && jobOptions.channels.length > 0,
+  });
   if (jobOptions.keepDir) prepareKeepDir(jobOptions.keepDir);
 
   const interrupt = interruptOnSignals();
@@ -72,7 +81,7 @@ async function runCommand(image: string | undefined, raw: RawRunOptions & RawJob
     const t0 = performance.now();
     let jobs: Jobs | undefined;
     const makeJobs = (facts: { ref: string; id: string }) =>
-      (jobs = createJobs({
+      (jobs ??= createJobs({
         image: facts.ref,
         imageId: facts.id,
         options: jobOptions,
@@ -81,12 +90,36 @@ async function runCommand(image: string | undefined, raw: RawRunOptions & RawJob
         graces: stopGraces(spec),
         signal,
       }));
+    let endpoints: Endpoints | undefined;
+    const makeEndpoints = (facts: { ref: string; id: string }) =>
+      (endpoints ??= createEndpoints({
+        image: facts.ref,
+        imageId: facts.id,
+        options: serveOptions,
+        limits: serveLimits(spec),
+        runner: serverRunner(current),
+        root: jobOptions.keepDir ?? current.tempDir("serve"),
+        signal,
+        trainingBudgetMs: jobOptions.trainTimeoutMs,
+        // The SageMaker flow end to end: the model the training job wrote is the one the endpoint serves.
+        trainedModel: async () => {
+          const j = makeJobs(facts);
+          const why = j.trainingUnavailable("success");
+          if (why) return { unavailable: why };
+          const run = await j.training("success");
+          if (run.outcome.startError !== undefined || run.outcome.timedOut || run.outcome.exitCode !== 0) {
+            return { unavailable: "the training job that would have produced the model did not succeed (see TRN-SUCCESS-EXIT); give --model to serve another" };
+          }
+          return { dir: run.writable["/opt/ml/model"]! };
+        },
+      }));
     const out = await raceAbort(
-      runChecks({ source: dockerImageSource(current, ref), planned, contracts: opts.contracts, instances, spec, signal, jobs: makeJobs }),
+      runChecks({ source: dockerImageSource(current, ref), planned, contracts: opts.contracts, instances, spec, signal, jobs: makeJobs, endpoints: makeEndpoints }),
       signal,
     );
     if (jobOptions.keepDir) {
-      for (const run of jobs?.runs() ?? []) io.stderr(`byoc-check: kept ${run.contract} job (${run.scenario}) in ${run.dir}:\n  ${run.reproduce}\n`);
+      for (const run of (jobs as Jobs | undefined)?.runs() ?? []) io.stderr(`byoc-check: kept ${run.contract} job (${run.scenario}) in ${run.dir}:\n  ${run.reproduce}\n`);
+      for (const e of (endpoints as Endpoints | undefined)?.started() ?? []) io.stderr(`byoc-check: kept the endpoint (${e.scenario}) in ${e.dir}; start it with:\n  ${e.reproduce}\n`);
     }
     const report = buildReport({
       image: out.image,
@@ -165,9 +198,18 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .addOption(new Option("--input <name=dir>", "a processing input, mounted read-only at /opt/ml/processing/input/NAME").argParser(collect))
     .addOption(new Option("--processing-output <name>", "a processing output, created at /opt/ml/processing/output/NAME").argParser(collect))
     .option("--stop-after <duration>", "when the stop signal is sent in the stop test", "2s")
-    .option("--stop-grace <duration>", "shorten the spec's stop grace (120s for training) for quick local runs")
-    .option("--keep <dir>", "keep each job's sandbox in DIR and print the docker run line that reproduces it")
+    .option("--stop-grace <duration>", "shorten the spec's stop grace (120s for training, 30s for an endpoint) for quick local runs")
+    .option("--keep <dir>", "keep each job's and endpoint's sandbox in DIR and print the docker run line that reproduces it")
     .option("--save-artifacts <dir>", "write the successful training run's model.tar.gz into DIR")
+    .optionsGroup("Inference endpoints:")
+    .option("--model <dir|file|none>", "the model at /opt/ml/model (read-only): a directory, a model.tar.gz, or none (default with -c training,inference and --channel: the model training wrote)")
+    .addOption(new Option("--sample <file[@type]>", "a request body for POST /invocations, repeatable; @type sets its Content-Type").argParser(collect))
+    .option("--content-type <type>", "Content-Type of samples without @type (default: from the file extension)")
+    .option("--accept <type>", "Accept header of the sample requests; responses must match it")
+    .option("--expect-schema <file>", "a JSON Schema the JSON responses must satisfy")
+    .option("--startup-timeout <duration>", "ContainerStartupHealthCheckTimeoutInSeconds, 60s to 1h (default: the platform's 8m)")
+    .option("--ready-gate <duration>", "ready later than this is a warning", "60s")
+    .option("--concurrency <n>", "simultaneous invocations in the concurrency check", "4")
     .addHelpText(
       "after",
       `

@@ -2,6 +2,7 @@ import type { SerializedError } from "../errors.js";
 import type { ImageConfig } from "../image/config.js";
 import type { ImageFs } from "../image/fs.js";
 import type { Jobs } from "./jobs/jobs.js";
+import type { Endpoints } from "./serve/endpoints.js";
 import type { InstanceInfo } from "../spec/instances.js";
 import type { ClauseId, Contract, SpecView } from "../spec/types.js";
 
@@ -78,6 +79,8 @@ export interface Needs {
   instances?: true;
   /** The job sandbox: the check runs the image as a training or processing job. */
   jobs?: true;
+  /** The endpoint sandbox: the check hosts the image as an inference endpoint. */
+  endpoints?: true;
 }
 
 interface BaseContext {
@@ -92,10 +95,11 @@ export type CheckContext<N extends Needs> = BaseContext &
   (N["config"] extends true ? { config: ImageConfig } : unknown) &
   (N["fs"] extends true ? { fs: ImageFs } : unknown) &
   (N["instances"] extends true ? { instances: readonly InstanceInfo[] } : unknown) &
-  (N["jobs"] extends true ? { jobs: Jobs } : unknown);
+  (N["jobs"] extends true ? { jobs: Jobs } : unknown) &
+  (N["endpoints"] extends true ? { endpoints: Endpoints } : unknown);
 
-/** image: reads the image without running it; training, processing: runs it as such a job. */
-export type CheckGroup = "image" | "training" | "processing";
+/** image: reads the image without running it; training, processing: runs it as such a job; inference: hosts it. */
+export type CheckGroup = "image" | "training" | "processing" | "inference";
 
 export interface CheckMeta {
   id: string;
@@ -121,7 +125,7 @@ export interface CheckDefinition<N extends Needs = Needs> extends CheckMeta {
 export type AnyCheck = CheckMeta & {
   needs: Needs;
   timeoutMs?: number;
-  run(ctx: CheckContext<Needs> & Partial<{ config: ImageConfig; fs: ImageFs; instances: readonly InstanceInfo[]; jobs: Jobs }>): Outcome | Promise<Outcome>;
+  run(ctx: CheckContext<Needs> & Partial<{ config: ImageConfig; fs: ImageFs; instances: readonly InstanceInfo[]; jobs: Jobs; endpoints: Endpoints }>): Outcome | Promise<Outcome>;
 };
 
 export function defineImageCheck<N extends Needs>(check: Omit<CheckDefinition<N>, "group">): AnyCheck {
@@ -131,4 +135,9 @@ export function defineImageCheck<N extends Needs>(check: Omit<CheckDefinition<N>
 /** A check that runs the image as a job; its time is bounded by the sandbox's budget unless it sets its own. */
 export function defineJobCheck<N extends Needs & { jobs: true }>(group: "training" | "processing", check: Omit<CheckDefinition<N>, "group">): AnyCheck {
   return { ...check, group } as unknown as AnyCheck;
+}
+
+/** A check that hosts the image as an endpoint; its time is bounded by the endpoint sandbox's budget. */
+export function defineServeCheck<N extends Needs & { endpoints: true }>(check: Omit<CheckDefinition<N>, "group">): AnyCheck {
+  return { ...check, group: "inference" } as unknown as AnyCheck;
 }

@@ -1,6 +1,7 @@
 import { InterruptedError, isExpectedError, serializeError } from "../errors.js";
 import type { ImageFs } from "../image/fs.js";
 import type { Jobs } from "./jobs/jobs.js";
+import type { Endpoints } from "./serve/endpoints.js";
 import type { CheckResult } from "../report/model.js";
 import type { InstanceInfo } from "../spec/instances.js";
 import { type Contract, type SpecView, contractOf } from "../spec/types.js";
@@ -23,6 +24,8 @@ export interface RunInput {
   listener?: EngineListener;
   /** The job sandbox, made once the image is described (it runs the image by id). Required by checks that need jobs. */
   jobs?: (image: ImageFacts) => Jobs;
+  /** The endpoint sandbox, made once the image is described. Required by checks that need endpoints; closed at the end. */
+  endpoints?: (image: ImageFacts) => Endpoints;
 }
 
 export interface RunOutput {
@@ -68,6 +71,7 @@ export async function runChecks(input: RunInput): Promise<RunOutput> {
   emit({ type: "run-started", image: facts, checks: planned.map(({ check }) => ({ id: check.id, title: check.title, severity: check.severity })) });
 
   let jobs: Jobs | undefined;
+  let endpoints: Endpoints | undefined;
   let fs: Promise<ImageFs & { close(): Promise<void> }> | undefined;
   let opened: (ImageFs & { close(): Promise<void> }) | undefined;
   const results: CheckResult[] = [];
@@ -89,13 +93,17 @@ export async function runChecks(input: RunInput): Promise<RunOutput> {
             if (!input.jobs) throw new Error(`check ${check.id} runs jobs, but this run has no job sandbox`);
             ctx.jobs = jobs ??= input.jobs(facts);
           }
+          if (check.needs.endpoints) {
+            if (!input.endpoints) throw new Error(`check ${check.id} hosts the image, but this run has no endpoint sandbox`);
+            ctx.endpoints = endpoints ??= input.endpoints(facts);
+          }
           outcome = await bounded(
             async () => {
               // Opening the filesystem counts against the first check that needs it.
               if (check.needs.fs) ctx.fs = await (fs ??= input.source.openFs().then((f) => (opened = f)));
               return check.run(ctx);
             },
-            check.timeoutMs ?? (ctx.jobs ? ctx.jobs.checkBudgetMs : DEFAULT_CHECK_TIMEOUT_MS),
+            check.timeoutMs ?? ctx.endpoints?.checkBudgetMs ?? ctx.jobs?.checkBudgetMs ?? DEFAULT_CHECK_TIMEOUT_MS,
             signal,
             `check ${check.id}`,
           );
@@ -112,6 +120,11 @@ export async function runChecks(input: RunInput): Promise<RunOutput> {
       emit({ type: "check-finished", result });
     }
   } finally {
+    // Servers stay up across the inference checks; they go now, whatever happened.
+    if (endpoints) {
+      const e = endpoints;
+      await bounded(() => e.close(), CLOSE_TIMEOUT_MS, new AbortController().signal, "stopping the servers").catch(() => {});
+    }
     if (opened) {
       const f = opened;
       await bounded(() => f.close(), CLOSE_TIMEOUT_MS, new AbortController().signal, "closing the image filesystem").catch(() => {});

@@ -1,7 +1,8 @@
 // /opt/ml/model as SageMaker packs it: a gzipped tar of the directory's contents, paths relative to it.
 import { lstat, readdir, readlink } from "node:fs/promises";
 import { posix } from "node:path";
-import { create } from "tar";
+import { create, extract } from "tar";
+import { ConfigError } from "../errors.js";
 
 /** Bounds the walk: a job that writes a million files still gets an answer. */
 const MAX_ENTRIES = 100_000;
@@ -61,4 +62,32 @@ export async function packModel(root: string, dest: string): Promise<string> {
   const entries = (await readdir(root)).sort();
   await create({ gzip: true, file: dest, cwd: root, portable: true, follow: false }, entries);
   return dest;
+}
+
+/**
+ * Unpacks a model.tar.gz into `dest` as SageMaker unpacks ModelDataUrl into /opt/ml/model (§2.2): regular files,
+ * directories and links only, nothing outside `dest` (absolute paths and `..` are refused), no owners or devices.
+ */
+export async function unpackModel(file: string, dest: string): Promise<void> {
+  const refused: string[] = [];
+  try {
+    await extract({
+      file,
+      cwd: dest,
+      strict: true,
+      preservePaths: false,
+      preserveOwner: false,
+      filter: (path, entry) => {
+        const type = "type" in entry ? entry.type : "File";
+        const ok = ["File", "OldFile", "ContiguousFile", "Directory", "SymbolicLink", "Link"].includes(type);
+        if (!ok && refused.length < 5) refused.push(`${path} (${type})`);
+        return ok;
+      },
+    });
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === "ENOENT" ? "does not exist" : code === "TAR_BAD_ARCHIVE" || code === "Z_DATA_ERROR" ? "is not a gzipped tar archive" : (e as Error).message;
+    throw new ConfigError(`--model ${file} ${why}`, "give the model.tar.gz your training job wrote, or a model directory");
+  }
+  if (refused.length > 0) throw new ConfigError(`--model ${file} holds entries SageMaker cannot unpack into /opt/ml/model: ${refused.join(", ")}`, "pack regular files and directories only");
 }

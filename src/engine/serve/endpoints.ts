@@ -1,0 +1,395 @@
+// The endpoint sandbox: hosts the image as SageMaker hosts a model (`docker run IMAGE serve`, the model read-only at
+// /opt/ml/model, port 8080), waits for /ping as the platform does, and keeps the server up so that every inference
+// check measures the same one. Every request it sends is recorded with a curl line that replays it.
+import { chmodSync, cpSync, mkdirSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { join, relative } from "node:path";
+import { type ConnectOutcome, type HttpClient, type HttpOutcome, type HttpRequest, httpClient, tcpConnect } from "../../http/client.js";
+import { unpackModel } from "../../image/model-archive.js";
+import { dockerRunLine, shellQuote } from "../jobs/command-line.js";
+import type { ContainerSpec, LogTail, StopOutcome } from "../jobs/types.js";
+import type { Listener, RunningServer, ServerExit, ServerRunner } from "./runner.js";
+import type { ServeOptions } from "./types.js";
+
+export const SERVE_SCENARIOS = {
+  default: "your model",
+  "writable-model": "a writable copy of your model (to tell a write to /opt/ml/model apart)",
+} as const;
+export type ServeScenario = keyof typeof SERVE_SCENARIOS;
+
+/** The port SageMaker sends /ping and /invocations to (§2.3). */
+export const SERVE_PORT = 8080;
+/** How often readiness polls /ping: the issue asks for at least every 50 ms; half that halves the error. */
+const POLL_EVERY_MS = 25;
+/** How often, while nothing answers, the container's sockets are read to spot a server bound to loopback. */
+const LISTENER_EVERY_MS = 1_000;
+const MAX_SNAPSHOT = 10_000;
+
+/** The contract's numbers, read from the spec by the caller. */
+export interface ServeLimits {
+  pingTimeoutMs: number;
+  acceptMs: number;
+  invocationTimeoutMs: number;
+  requestMaxBytes: number;
+  responseMaxBytes: number;
+  stopGraceMs: number;
+}
+
+export type Readiness =
+  | { kind: "ready"; afterMs: number; polls: number }
+  /** The container could not start its program (no `serve`, a bad ENTRYPOINT). */
+  | { kind: "start-error"; message: string }
+  /** It started, then exited before /ping answered. */
+  | { kind: "exited"; exit: ServerExit }
+  /** Still running at the window's end (or bound to loopback, which no wait would change). */
+  | { kind: "not-ready"; afterMs: number; polls: number; last: string; listeners?: Listener[]; loopbackOnly: boolean };
+
+/** One request sent to the server and what came back. */
+export interface Exchange {
+  /** What was sent, in words: "sample.csv (text/csv)". */
+  label: string;
+  method: HttpRequest["method"];
+  path: string;
+  headers: Record<string, string>;
+  bodyBytes: number;
+  outcome: HttpOutcome;
+  /** Replays the request against the kept container started with the endpoint's docker run line. */
+  curl: string;
+  /** The container was still running once the answer (or failure) came. */
+  alive: boolean;
+}
+
+export interface Endpoint {
+  scenario: ServeScenario;
+  what: string;
+  /** `docker run` line that starts the same server by hand, listening on 127.0.0.1:8080. */
+  reproduce: string;
+  dir: string;
+  kept: boolean;
+  readiness: Readiness;
+  running(): boolean;
+  exit(): ServerExit | undefined;
+  log(): LogTail;
+  listeners(): Promise<Listener[] | undefined>;
+  /** One request, recorded; its body (if any) is saved under the sandbox so the curl line can send it again. */
+  send(label: string, req: Omit<HttpRequest, "timeoutMs"> & { timeoutMs?: number; saveAs?: string }): Promise<Exchange>;
+  /** GET /ping with the platform's 2 s timeout, on a new connection as a health checker makes. */
+  ping(): Promise<HttpOutcome>;
+  /** Time for the container to accept a TCP connection. */
+  accept(): Promise<ConnectOutcome>;
+  /** Each sample POSTed to /invocations once, in order; shared by every check that judges the answers. */
+  invokeSamples(): Promise<Exchange[]>;
+  /** SIGTERM, then SIGKILL when the grace passes, as SageMaker stops an instance (§2.1); once. */
+  stop(): Promise<StopOutcome>;
+  /** For the writable-model scenario: the files under /opt/ml/model the server created or changed. */
+  modelChanges(): string[];
+}
+
+export interface Endpoints {
+  readonly options: ServeOptions;
+  readonly limits: ServeLimits;
+  /** Why no endpoint can run with what the user gave, or undefined when it can. */
+  unavailable(): string | undefined;
+  endpoint(s: ServeScenario): Promise<Endpoint>;
+  /** Every endpoint started, in order. */
+  started(): Endpoint[];
+  /** Upper bound for one inference check. */
+  readonly checkBudgetMs: number;
+  /** Stops and removes every server. */
+  close(): Promise<void>;
+}
+
+export interface EndpointsInput {
+  image: string;
+  imageId: string;
+  options: ServeOptions;
+  limits: ServeLimits;
+  runner: ServerRunner;
+  root: string;
+  signal: AbortSignal;
+  /** The model this run's training job wrote (for ModelSource "trained"), or why there is none. */
+  trainedModel?: () => Promise<{ dir: string } | { unavailable: string }>;
+  /** Time the trained model may take to come from its training run. */
+  trainingBudgetMs?: number;
+  /** Makes the HTTP client for a server's origin (tests pass their own). */
+  http?: (origin: string) => HttpClient;
+}
+
+function makeDir(path: string, mode?: number): string {
+  mkdirSync(path, { recursive: true });
+  if (mode !== undefined) chmodSync(path, mode);
+  return path;
+}
+
+/** Path -> size and mtime of every file under `root`, bounded. */
+function snapshot(root: string): Map<string, string> {
+  const out = new Map<string, string>();
+  const walk = (dir: string) => {
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      if (out.size >= MAX_SNAPSHOT) return;
+      const path = join(dir, e.name);
+      const st = statSync(path, { throwIfNoEntry: false });
+      if (!st) continue;
+      out.set(relative(root, path) + (e.isDirectory() ? "/" : ""), `${st.size}:${st.mtimeMs}`);
+      if (e.isDirectory()) walk(path);
+    }
+  };
+  walk(root);
+  return out;
+}
+
+function curlLine(method: string, path: string, headers: Record<string, string>, bodyFile: string | undefined): string {
+  const words = ["curl", "-sS", "-i", "-X", method];
+  for (const [k, v] of Object.entries(headers)) words.push("-H", `${k}: ${v}`);
+  if (bodyFile) words.push("--data-binary", `@${bodyFile}`);
+  words.push(`http://127.0.0.1:${SERVE_PORT}${path}`);
+  return words.map(shellQuote).join(" ");
+}
+
+export function createEndpoints(input: EndpointsInput): Endpoints {
+  const { options, limits } = input;
+  const memo = new Map<ServeScenario, Promise<Endpoint>>();
+  const all: Endpoint[] = [];
+  const servers: RunningServer[] = [];
+  const clients: HttpClient[] = [];
+  let model: Promise<string> | undefined;
+  const kept = options.keepDir !== undefined;
+
+  const modelDir = () =>
+    (model ??= (async () => {
+      const m = options.model!;
+      switch (m.kind) {
+        case "dir":
+          return m.path;
+        case "none":
+          return makeDir(join(input.root, "model-none"), 0o755);
+        case "archive": {
+          const dir = makeDir(join(input.root, "model-unpacked"), 0o755);
+          await unpackModel(m.path, dir);
+          return dir;
+        }
+        case "trained": {
+          const got = await input.trainedModel!();
+          if ("unavailable" in got) throw new Error(got.unavailable);
+          return got.dir;
+        }
+      }
+    })());
+
+  async function start(s: ServeScenario): Promise<Endpoint> {
+    const dir = makeDir(join(input.root, `serve-${s}`));
+    let mounted = await modelDir();
+    let before: Map<string, string> | undefined;
+    if (s === "writable-model") {
+      // A copy, writable by whatever user the image runs as, so that what the server writes can be seen.
+      const copy = join(dir, "model");
+      cpSync(mounted, copy, { recursive: true, verbatimSymlinks: true });
+      const open = (d: string) => {
+        chmodSync(d, 0o777);
+        for (const e of readdirSync(d, { withFileTypes: true })) if (e.isDirectory()) open(join(d, e.name));
+      };
+      open(copy);
+      mounted = copy;
+      before = snapshot(copy);
+    }
+    const spec: ContainerSpec = {
+      image: input.image,
+      env: [...options.env],
+      mounts: [{ source: mounted, target: "/opt/ml/model", readOnly: s !== "writable-model" }],
+      network: "bridge",
+      ports: [SERVE_PORT],
+      cmd: ["serve"],
+    };
+    const reproduce = dockerRunLine(spec);
+    const requestsDir = join(dir, "requests");
+    if (kept) writeFileSync(join(dir, "run.sh"), ["#!/bin/sh", `# byoc-check kept this endpoint's sandbox: ${dir}`, "# then replay the requests in its report against 127.0.0.1:8080", reproduce, ""].join("\n"), { mode: 0o755 });
+    const started = await input.runner({ spec: { ...spec, image: input.imageId }, signal: input.signal });
+    const base = { scenario: s, what: SERVE_SCENARIOS[s], reproduce, dir, kept };
+    if (!started.ok) return unstartedEndpoint(base, started.startError, started.log);
+    const server = started.server;
+    servers.push(server);
+    const address = server.address(SERVE_PORT);
+    const client = (input.http ?? httpClient)(`http://${address?.host ?? "127.0.0.1"}:${address?.port ?? 1}`);
+    clients.push(client);
+    const readiness = address ? await awaitReady(server, client, options.startupWindowMs, limits.pingTimeoutMs, input.signal) : await noPort(server);
+    let saved = 0;
+    const send: Endpoint["send"] = async (label, req) => {
+      let bodyFile: string | undefined;
+      if (req.body !== undefined) {
+        makeDir(requestsDir);
+        bodyFile = join(requestsDir, req.saveAs ?? `request-${++saved}.bin`);
+        writeFileSync(bodyFile, req.body);
+      }
+      const headers = req.headers ?? {};
+      const outcome = await client.request({ ...req, timeoutMs: req.timeoutMs ?? limits.invocationTimeoutMs, signal: input.signal });
+      const exchange: Exchange = {
+        label,
+        method: req.method,
+        path: req.path,
+        headers,
+        bodyBytes: req.body?.length ?? 0,
+        outcome,
+        curl: curlLine(req.method, req.path, headers, bodyFile),
+        alive: server.exit() === undefined,
+      };
+      return exchange;
+    };
+    let samples: Promise<Exchange[]> | undefined;
+    let stopped: Promise<StopOutcome> | undefined;
+    const endpoint: Endpoint = {
+      ...base,
+      readiness,
+      running: () => server.exit() === undefined,
+      exit: () => server.exit(),
+      log: () => server.log(),
+      listeners: () => server.listeners(),
+      send,
+      ping: () => client.request({ method: "GET", path: "/ping", timeoutMs: limits.pingTimeoutMs, fresh: true, maxBodyBytes: 64 * 1024, signal: input.signal }),
+      accept: () => tcpConnect(address!.host, address!.port, Math.max(limits.acceptMs * 8, 2_000)),
+      invokeSamples: () =>
+        (samples ??= (async () => {
+          const out: Exchange[] = [];
+          for (const sample of options.samples) {
+            const headers: Record<string, string> = { "Content-Type": sample.contentType, ...(options.accept ? { Accept: options.accept } : {}) };
+            out.push(await send(`${sample.name} (${sample.contentType})`, { method: "POST", path: "/invocations", headers, body: sample.body, saveAs: sample.name, maxBodyBytes: limits.responseMaxBytes }));
+          }
+          return out;
+        })()),
+      stop: () => (stopped ??= server.stop("SIGTERM", options.stopGraceMs ?? limits.stopGraceMs)),
+      modelChanges() {
+        if (!before) return [];
+        const after = snapshot(mounted);
+        return [...after].filter(([path, sig]) => before!.get(path) !== sig).map(([path]) => path).sort();
+      },
+    };
+    all.push(endpoint);
+    return endpoint;
+  }
+
+  function unstartedEndpoint(base: Pick<Endpoint, "scenario" | "what" | "reproduce" | "dir" | "kept">, message: string, log: LogTail): Endpoint {
+    const nothing = (): never => {
+      throw new Error(`the server did not start: ${message}`);
+    };
+    const endpoint: Endpoint = {
+      ...base,
+      readiness: { kind: "start-error", message },
+      running: () => false,
+      exit: () => undefined,
+      log: () => log,
+      listeners: async () => undefined,
+      send: async () => nothing(),
+      ping: async () => nothing(),
+      accept: async () => nothing(),
+      invokeSamples: async () => nothing(),
+      stop: async () => ({ signal: "SIGTERM", graceMs: 0, finishedFirst: true, killedAtDeadline: false }),
+      modelChanges: () => [],
+    };
+    all.push(endpoint);
+    return endpoint;
+  }
+
+  const perRequest = limits.invocationTimeoutMs;
+  return {
+    options,
+    limits,
+    checkBudgetMs:
+      (input.trainingBudgetMs ?? 0) + options.startupWindowMs + (2 * options.samples.length + 6) * perRequest + (options.stopGraceMs ?? limits.stopGraceMs) + 60_000,
+    unavailable() {
+      if (!options.model) return "no model: give --model DIR or --model model.tar.gz (--model none for an image that carries its own model)";
+      return undefined;
+    },
+    endpoint(s) {
+      let p = memo.get(s);
+      if (!p) memo.set(s, (p = start(s)));
+      return p;
+    },
+    started: () => [...all],
+    async close() {
+      await Promise.all(servers.map((s) => s.remove()));
+      await Promise.all(clients.map((c) => c.close()));
+    },
+  };
+}
+
+/** A container without the published port (the Engine did not bind it): it cannot be reached at all. */
+async function noPort(server: RunningServer): Promise<Readiness> {
+  const exit = server.exit();
+  if (exit) return exit.execFailed ? { kind: "start-error", message: exit.execFailed } : { kind: "exited", exit };
+  return { kind: "not-ready", afterMs: 0, polls: 0, last: "the Engine published no port for the container", loopbackOnly: false };
+}
+
+/**
+ * Polls GET /ping from the container's start, a new request every POLL_EVERY_MS whether or not earlier ones have
+ * answered (each has the platform's 2 s timeout), until a 200, the container's exit, or the window's end. A server that
+ * listens on loopback only is reported as soon as its sockets show it, since no amount of waiting would change that.
+ */
+function awaitReady(server: RunningServer, client: HttpClient, windowMs: number, pingTimeoutMs: number, signal: AbortSignal): Promise<Readiness> {
+  return new Promise<Readiness>((resolve, reject) => {
+    const t0 = server.startedAt;
+    let done = false;
+    let polls = 0;
+    let last = "no answer yet";
+    let lastNothing = true;
+    let loopbackSeen = 0;
+    let lastListenerCheck = 0;
+    let listeners: Listener[] | undefined;
+    const finish = (r: Readiness | Error) => {
+      if (done) return;
+      done = true;
+      clearInterval(timer);
+      signal.removeEventListener("abort", onAbort);
+      if (r instanceof Error) reject(r);
+      else resolve(r);
+    };
+    const onAbort = () => finish(signal.reason instanceof Error ? signal.reason : new Error(String(signal.reason)));
+    signal.addEventListener("abort", onAbort, { once: true });
+    void server.exited.then((exit) => finish(exit.execFailed ? { kind: "start-error", message: exit.execFailed } : { kind: "exited", exit }));
+    const notReady = async () => {
+      const now = performance.now();
+      listeners = (await server.listeners()) ?? listeners;
+      finish({ kind: "not-ready", afterMs: now - t0, polls, last, ...(listeners ? { listeners } : {}), loopbackOnly: loopbackOnly(listeners) });
+    };
+    const tick = () => {
+      if (done) return;
+      const now = performance.now();
+      if (now - t0 >= windowMs) {
+        void notReady();
+        return;
+      }
+      polls++;
+      const sent = performance.now();
+      void client
+        .request({ method: "GET", path: "/ping", timeoutMs: pingTimeoutMs, fresh: true, maxBodyBytes: 64 * 1024 })
+        .then((o) => {
+          if (done) return;
+          if (o.ok && o.status === 200) {
+            finish({ kind: "ready", afterMs: sent + o.headersMs - t0, polls });
+            return;
+          }
+          last = o.ok ? `HTTP ${o.status}${o.bodyOver ? "" : bodyHint(o.body)}` : o.message;
+          lastNothing = !o.ok && (o.kind === "refused" || o.kind === "closed" || o.kind === "reset");
+        });
+      if (lastNothing && now - lastListenerCheck >= LISTENER_EVERY_MS) {
+        lastListenerCheck = now;
+        void server.listeners().then((l) => {
+          if (done || !l) return;
+          listeners = l;
+          loopbackSeen = loopbackOnly(l) ? loopbackSeen + 1 : 0;
+          if (loopbackSeen >= 2) void notReady();
+        });
+      }
+    };
+    const timer = setInterval(tick, POLL_EVERY_MS);
+    tick();
+  });
+}
+
+/** Something listens on the serving port, but only on a loopback address. */
+function loopbackOnly(listeners: Listener[] | undefined): boolean {
+  const onPort = (listeners ?? []).filter((l) => l.port === SERVE_PORT);
+  return onPort.length > 0 && onPort.every((l) => l.loopback);
+}
+
+function bodyHint(body: Buffer): string {
+  const text = body.toString("utf8", 0, Math.min(body.length, 200)).replace(/\s+/g, " ").trim();
+  return text ? `: ${text}` : "";
+}
