@@ -10,6 +10,19 @@ import nothingBakedUnderMounts from "./image/nothing-baked-under-mounts.js";
 import processingReachable from "./image/processing-reachable.js";
 import serveReachable from "./image/serve-reachable.js";
 import trainReachable from "./image/train-reachable.js";
+import inferenceBadType4xx from "./inference/bad-type-4xx.js";
+import inferenceBadTypeSurvives from "./inference/bad-type-survives.js";
+import inferenceConcurrency from "./inference/concurrency.js";
+import inferenceHeaders from "./inference/headers.js";
+import inferenceInvoke from "./inference/invoke.js";
+import inferenceModelReadOnly from "./inference/model-read-only.js";
+import inferencePayloadLimit from "./inference/payload-limit.js";
+import inferencePingLatency from "./inference/ping-latency.js";
+import inferenceReady from "./inference/ready.js";
+import inferenceReadyGate from "./inference/ready-gate.js";
+import inferenceResponseSchema from "./inference/response-schema.js";
+import inferenceResponseType from "./inference/response-type.js";
+import inferenceSigterm from "./inference/sigterm.js";
 import processingFailsOnEmptyInput from "./processing/fails-on-empty-input.js";
 import processingMessageFile from "./processing/message-file.js";
 import processingOutputsWritten from "./processing/outputs-written.js";
@@ -58,6 +71,20 @@ export const CHECKS: readonly AnyCheck[] = registry([
   processingFailsOnEmptyInput,
   processingMessageFile,
   processingStopsOnSigint,
+  // Inference: one server, started once and shared; checks that may kill it (a bad request, SIGTERM) come last.
+  inferenceReady,
+  inferenceReadyGate,
+  inferencePingLatency,
+  inferenceInvoke,
+  inferenceResponseType,
+  inferenceResponseSchema,
+  inferenceHeaders,
+  inferencePayloadLimit,
+  inferenceConcurrency,
+  inferenceBadTypeSurvives,
+  inferenceBadType4xx,
+  inferenceSigterm,
+  inferenceModelReadOnly,
 ]);
 
 function registry(checks: AnyCheck[]): readonly AnyCheck[] {

@@ -41,16 +41,16 @@ function forbiddenImports(source: string): string[] {
 }
 
 describe("the check registry", () => {
-  it("holds eleven image checks, eleven training checks and five processing checks", () => {
+  it("holds eleven image checks, eleven training checks, five processing checks and thirteen inference checks", () => {
     const count = (g: string) => CHECKS.filter((c) => c.group === g).length;
-    expect([count("image"), count("training"), count("processing")]).toEqual([11, 11, 5]);
-    expect(CHECKS).toHaveLength(27);
+    expect([count("image"), count("training"), count("processing"), count("inference")]).toEqual([11, 11, 5, 13]);
+    expect(CHECKS).toHaveLength(40);
   });
 
-  it("ids are unique and carry their group's prefix: IMG-, TRN-, PRC-", () => {
+  it("ids are unique and carry their group's prefix: IMG-, TRN-, PRC-, INF-", () => {
     const ids = CHECKS.map((c) => c.id);
     expect(new Set(ids).size).toBe(ids.length);
-    const prefix = { image: "IMG", training: "TRN", processing: "PRC" } as const;
+    const prefix = { image: "IMG", training: "TRN", processing: "PRC", inference: "INF" } as const;
     for (const c of CHECKS) expect(c.id).toMatch(new RegExp(`^${prefix[c.group]}-[A-Z0-9-]+$`));
   });
 
@@ -60,7 +60,7 @@ describe("the check registry", () => {
     expect(c.fix.trim()).not.toBe("");
     expect(c.clauses.length).toBeGreaterThanOrEqual(1);
     expect(["error", "warning", "info"]).toContain(c.severity);
-    expect(["image", "training", "processing"]).toContain(c.group);
+    expect(["image", "training", "processing", "inference"]).toContain(c.group);
     // A job check belongs to its own contract's clauses.
     if (c.group !== "image") expect(c.clauses.every((cl) => cl.startsWith(`${c.group}#`))).toBe(true);
     expect(typeof c.run).toBe("function");

@@ -1,0 +1,35 @@
+import { defineServeCheck, fail, pass } from "../../src/engine/check.js";
+import { answered, formatPercentiles, isSuccess, loadRun, noSamples, percentiles, readyEndpoint, serverError, serveEvidence } from "../serve-run.js";
+
+export default defineServeCheck({
+  id: "INF-CONCURRENCY",
+  clauses: ["inference#invocations.timeout"],
+  severity: "error",
+  title: "Several invocations at once all get answers, none a 5xx",
+  rationale:
+    "An endpoint receives requests concurrently from as many clients as call it. A server with one busy worker that answers 503 or drops the connection fails real traffic that a one-request test never shows.",
+  fix: "Queue requests instead of refusing them (more workers or threads, a backlog), and size workers to the instance.",
+  needs: { endpoints: true },
+  async run({ endpoints }) {
+    const none = noSamples(endpoints);
+    if (none) return none;
+    const got = await readyEndpoint(endpoints);
+    if ("outcome" in got) return got.outcome;
+    const { endpoint } = got;
+    const n = endpoints.options.concurrency;
+    const { invocations } = await loadRun(endpoints, endpoint);
+    const bad = invocations.filter((x) => serverError(x.outcome));
+    if (bad.length === 0) {
+      const times = percentiles(invocations.flatMap((x) => (x.outcome.ok ? [x.outcome.totalMs] : [])));
+      const ok = invocations.filter((x) => isSuccess(x.outcome)).length;
+      return pass(`${n} clients at once, ${invocations.length} requests: ${ok} got a 2xx, none a 5xx or no answer${times ? `; ${formatPercentiles(times)}` : ""}`);
+    }
+    const what = [...new Set(bad.map((x) => answered(x.outcome).replace(/ after .*$/, "")))].join(", ");
+    return fail({
+      message: `${bad.length} of ${invocations.length} invocations from ${n} clients at once failed: ${what}`,
+      fix: "Queue requests instead of refusing them: more workers or threads, or a server that holds requests until a worker is free.",
+      where: { kind: "option", option: "--concurrency", value: String(n) },
+      evidence: serveEvidence(endpoint, { exchanges: bad.slice(0, 2), actual: bad.map((x) => answered(x.outcome)), expected: `${n} answers, no 5xx` }),
+    });
+  },
+});

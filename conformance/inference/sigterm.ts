@@ -1,0 +1,37 @@
+import { defineServeCheck, fail, pass, skip } from "../../src/engine/check.js";
+import { formatDuration } from "../../src/cli/duration.js";
+import { shellForm } from "../../src/image/command.js";
+import { seconds } from "../job-run.js";
+import { serveEvidence } from "../serve-run.js";
+
+export default defineServeCheck({
+  id: "INF-SIGTERM",
+  clauses: ["inference#stop.sigterm", "inference#start.exec-form"],
+  severity: "error",
+  title: "The server exits on SIGTERM within 30 s",
+  rationale:
+    "When an endpoint scales in or is updated, SageMaker sends SIGTERM and kills the container 30 s later. A server that never sees SIGTERM (a shell as PID 1, or a PID 1 without a handler) is always killed, dropping the requests it was serving.",
+  fix: "Use an exec-form ENTRYPOINT so the server is PID 1, and stop on SIGTERM: finish in-flight requests, then exit.",
+  needs: { endpoints: true, config: true },
+  async run({ endpoints, config }) {
+    const unavailable = endpoints.unavailable();
+    if (unavailable) return skip(unavailable);
+    const endpoint = await endpoints.endpoint("default");
+    if (endpoint.readiness.kind === "start-error") return skip("the container did not start; see INF-READY");
+    if (!endpoint.running()) return skip(`the server had already exited (${endpoint.exit()?.exitCode}); see INF-READY and the checks before this one`);
+    const stop = await endpoint.stop();
+    const overridden = endpoints.options.stopGraceMs !== undefined;
+    const grace = `${formatDuration(stop.graceMs)}${overridden ? " (--stop-grace)" : ""}`;
+    if (stop.finishedFirst) return skip("the server exited before SIGTERM was sent");
+    if (!stop.killedAtDeadline) return pass(`exited ${endpoint.exit()?.exitCode} ${seconds(stop.exitedAfterMs!)} after SIGTERM (grace ${grace})`);
+    const shell = shellForm(config.entrypoint ?? []);
+    return fail({
+      message: `the server was still running ${grace} after SIGTERM and was killed with SIGKILL${shell ? `: the shell-form ENTRYPOINT makes ${shell.shell[0]} PID 1, and it does not pass SIGTERM on` : ""}`,
+      fix: shell
+        ? "Write the ENTRYPOINT in exec form (a JSON array) so the server receives SIGTERM itself."
+        : "Handle SIGTERM in the program that runs as PID 1 (a PID 1 without a handler ignores it): stop accepting, finish in-flight requests, exit. Or exec the server from your start script.",
+      where: shell ? { kind: "config", field: "Config.Entrypoint" } : { kind: "config", field: "Config.Cmd" },
+      evidence: serveEvidence(endpoint, { actual: `killed at ${grace}`, expected: `exit within ${grace} of SIGTERM` }),
+    });
+  },
+});
