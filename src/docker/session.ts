@@ -156,6 +156,22 @@ export async function sweepStale(docker: Docker, options: { all?: boolean; excep
   return { ...counts, problems };
 }
 
+/**
+ * Removes a container, waiting out a removal already in progress (a run's own cleanup racing the session's): the
+ * process may exit right after, and an Engine that sees its client go may abandon that other removal.
+ */
+async function removeContainer(container: Docker.Container): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await container.remove({ force: true, v: true });
+      return;
+    } catch (e) {
+      if (statusOf(e) !== 409 || attempt >= 50) throw e;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+}
+
 function safeReaddir(dir: string): string[] {
   try {
     return readdirSync(dir);
@@ -185,7 +201,7 @@ async function removeLabelled(
   await attempt("listing containers", async () => {
     for (const c of await docker.listContainers({ all: true, filters })) {
       if (!select(c.Labels)) continue;
-      if (await attempt(`container ${c.Id.slice(0, 12)}`, () => docker.getContainer(c.Id).remove({ force: true, v: true }))) {
+      if (await attempt(`container ${c.Id.slice(0, 12)}`, () => removeContainer(docker.getContainer(c.Id)))) {
         counts.containers = (counts.containers ?? 0) + 1;
       }
     }
