@@ -1,4 +1,4 @@
-import { defineServeCheck, fail, pass } from "../../src/engine/check.js";
+import { defineServeCheck, fail, pass, skip } from "../../src/engine/check.js";
 import { answered, formatPercentiles, isSuccess, loadRun, noSamples, percentiles, readyEndpoint, serverError, serveEvidence } from "../serve-run.js";
 
 export default defineServeCheck({
@@ -16,6 +16,8 @@ export default defineServeCheck({
     const got = await readyEndpoint(endpoints);
     if ("outcome" in got) return got.outcome;
     const { endpoint } = got;
+    const [alone] = await endpoint.invokeSamples();
+    if (alone && !isSuccess(alone.outcome)) return skip(`the sample already fails on its own (${answered(alone.outcome)}); see INF-INVOKE`);
     const n = endpoints.options.concurrency;
     const { invocations } = await loadRun(endpoints, endpoint);
     const bad = invocations.filter((x) => serverError(x.outcome));
