@@ -55,7 +55,7 @@ build_debian_base() {
 
 build_python_base() {
   local ctx=fixtures/bases/python hash id
-  hash=$(cat "$ctx/Dockerfile" "$ctx/minijob.py" | sha256sum | cut -c1-12)
+  hash=$(cat "$ctx/Dockerfile" "$ctx/minijob.py" "$ctx/miniserve.py" | sha256sum | cut -c1-12)
   id=$(docker image inspect -f '{{.Id}}' "byoc-check/python:bookworm-$hash" 2>/dev/null || true)
   [ -n "$id" ] && [ "$id" = "$(docker image inspect -f '{{.Id}}' byoc-check/python:bookworm 2>/dev/null)" ] && return 0
   log "building byoc-check/python:bookworm (Debian's python3: under a minute the first time)"
