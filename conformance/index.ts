@@ -11,6 +11,9 @@ import processingReachable from "./image/processing-reachable.js";
 import serveReachable from "./image/serve-reachable.js";
 import trainReachable from "./image/train-reachable.js";
 import inferenceBadType4xx from "./inference/bad-type-4xx.js";
+import inferenceBatch from "./inference/batch-execution-parameters.js";
+import inferenceBindToPort from "./inference/bind-to-port.js";
+import inferenceMultiModel from "./inference/multi-model.js";
 import inferenceBadTypeSurvives from "./inference/bad-type-survives.js";
 import inferenceConcurrency from "./inference/concurrency.js";
 import inferenceHeaders from "./inference/headers.js";
@@ -85,6 +88,10 @@ export const CHECKS: readonly AnyCheck[] = registry([
   inferenceBadType4xx,
   inferenceSigterm,
   inferenceModelReadOnly,
+  // Each its own server, started with the variables SageMaker sets in that mode.
+  inferenceBindToPort,
+  inferenceMultiModel,
+  inferenceBatch,
 ]);
 
 function registry(checks: AnyCheck[]): readonly AnyCheck[] {

@@ -13,11 +13,26 @@ import type { ServeOptions } from "./types.js";
 export const SERVE_SCENARIOS = {
   default: "your model",
   "writable-model": "a writable copy of your model (to tell a write to /opt/ml/model apart)",
+  "bind-to-port": `SAGEMAKER_BIND_TO_PORT=${9081} and SAGEMAKER_SAFE_PORT_RANGE=9081-9099, as in a serial pipeline or multi-container endpoint`,
+  "multi-model": "SAGEMAKER_MULTI_MODEL=true and your model as model-a and model-b under /opt/ml/models, as a multi-model endpoint",
+  batch: "SAGEMAKER_BATCH=true with the batch transform variables, as a transform job",
 } as const;
 export type ServeScenario = keyof typeof SERVE_SCENARIOS;
 
 /** The port SageMaker sends /ping and /invocations to (§2.3). */
 export const SERVE_PORT = 8080;
+/** What the bind-to-port scenario asks for, inside the safe range it gives (§2.8). */
+export const BIND_PORT = 9081;
+export const SAFE_PORT_RANGE = "9081-9099";
+/** The models a multi-model run offers, each a copy of the user's model at /opt/ml/models/<name>/model (§2.9). */
+export const MME_MODELS = ["model-a", "model-b"] as const;
+/** The transform job the batch scenario rehearses: the documented defaults, given explicitly (§3). */
+export const BATCH_ENV: Array<[string, string]> = [
+  ["SAGEMAKER_BATCH", "true"],
+  ["SAGEMAKER_MAX_PAYLOAD_IN_MB", "6"],
+  ["SAGEMAKER_BATCH_STRATEGY", "MULTI_RECORD"],
+  ["SAGEMAKER_MAX_CONCURRENT_TRANSFORMS", "1"],
+];
 /** How often readiness polls /ping: the issue asks for at least every 50 ms; half that halves the error. */
 const POLL_EVERY_MS = 25;
 /** How often, while nothing answers, the container's sockets are read to spot a server bound to loopback. */
@@ -41,7 +56,16 @@ export type Readiness =
   /** It started, then exited before /ping answered. */
   | { kind: "exited"; exit: ServerExit }
   /** Still running at the window's end (or bound to loopback, which no wait would change). */
-  | { kind: "not-ready"; afterMs: number; polls: number; last: string; listeners?: Listener[]; loopbackOnly: boolean };
+  | {
+      kind: "not-ready";
+      afterMs: number;
+      polls: number;
+      last: string;
+      listeners?: Listener[];
+      loopbackOnly: boolean;
+      /** The server answered /ping with 200 on this other port (8080) instead of the one it was given. */
+      answeredOn?: number;
+    };
 
 /** One request sent to the server and what came back. */
 export interface Exchange {
@@ -72,8 +96,12 @@ export interface Endpoint {
   listeners(): Promise<Listener[] | undefined>;
   /** One request, recorded; its body (if any) is saved under the sandbox so the curl line can send it again. */
   send(label: string, req: Omit<HttpRequest, "timeoutMs"> & { timeoutMs?: number; saveAs?: string }): Promise<Exchange>;
+  /** The container port the server is asked to serve on: 8080, or SAGEMAKER_BIND_TO_PORT. */
+  port: number;
   /** GET /ping with the platform's 2 s timeout, on a new connection as a health checker makes. */
   ping(): Promise<HttpOutcome>;
+  /** In the bind-to-port scenario, GET /ping on 8080, where the server must no longer answer; undefined otherwise. */
+  pingDefaultPort(): Promise<HttpOutcome | undefined>;
   /** Time for the container to accept a TCP connection. */
   accept(): Promise<ConnectOutcome>;
   /** Each sample POSTed to /invocations once, in order; shared by every check that judges the answers. */
@@ -191,26 +219,46 @@ export function createEndpoints(input: EndpointsInput): Endpoints {
       mounted = copy;
       before = snapshot(copy);
     }
-    const spec: ContainerSpec = {
-      image: input.image,
-      env: [...options.env],
-      mounts: [{ source: mounted, target: "/opt/ml/model", readOnly: s !== "writable-model" }],
-      network: "bridge",
-      ports: [SERVE_PORT],
-      cmd: ["serve"],
-    };
+    let port = SERVE_PORT;
+    let env = [...options.env];
+    let mounts = [{ source: mounted, target: "/opt/ml/model", readOnly: s !== "writable-model" }];
+    let ports = [SERVE_PORT];
+    switch (s) {
+      case "bind-to-port":
+        port = BIND_PORT;
+        env = [...env, ["SAGEMAKER_BIND_TO_PORT", String(BIND_PORT)], ["SAGEMAKER_SAFE_PORT_RANGE", SAFE_PORT_RANGE]];
+        // 8080 published too, to see whether the server still answers there.
+        ports = [BIND_PORT, SERVE_PORT];
+        break;
+      case "multi-model":
+        env = [...env, ["SAGEMAKER_MULTI_MODEL", "true"]];
+        mounts = MME_MODELS.map((name) => ({ source: mounted, target: `/opt/ml/models/${name}/model`, readOnly: true }));
+        break;
+      case "batch":
+        env = [...env, ...BATCH_ENV];
+        break;
+    }
+    const spec: ContainerSpec = { image: input.image, env, mounts, network: "bridge", ports, cmd: ["serve"] };
     const reproduce = dockerRunLine(spec);
     const requestsDir = join(dir, "requests");
     if (kept) writeFileSync(join(dir, "run.sh"), ["#!/bin/sh", `# byoc-check kept this endpoint's sandbox: ${dir}`, "# then replay the requests in its report against 127.0.0.1:8080", reproduce, ""].join("\n"), { mode: 0o755 });
     const started = await input.runner({ spec: { ...spec, image: input.imageId }, signal: input.signal });
-    const base = { scenario: s, what: SERVE_SCENARIOS[s], reproduce, dir, kept };
+    const base = { scenario: s, what: SERVE_SCENARIOS[s], reproduce, dir, kept, port };
     if (!started.ok) return unstartedEndpoint(base, started.startError, started.log);
     const server = started.server;
     servers.push(server);
-    const address = server.address(SERVE_PORT);
+    const address = server.address(port);
     const client = (input.http ?? httpClient)(`http://${address?.host ?? "127.0.0.1"}:${address?.port ?? 1}`);
     clients.push(client);
-    const readiness = address ? await awaitReady(server, client, options.startupWindowMs, limits.pingTimeoutMs, input.signal) : await noPort(server);
+    const other = s === "bind-to-port" ? server.address(SERVE_PORT) : undefined;
+    const otherClient = other ? (input.http ?? httpClient)(`http://${other.host}:${other.port}`) : undefined;
+    if (otherClient) clients.push(otherClient);
+    const pingOther = otherClient
+      ? () => otherClient.request({ method: "GET", path: "/ping", timeoutMs: limits.pingTimeoutMs, fresh: true, maxBodyBytes: 64 * 1024 }).then((o) => o.ok && o.status === 200)
+      : undefined;
+    const readiness = address
+      ? await awaitReady(server, client, { port, windowMs: options.startupWindowMs, pingTimeoutMs: limits.pingTimeoutMs, signal: input.signal, ...(pingOther ? { wrongPort: { port: SERVE_PORT, ping: pingOther } } : {}) })
+      : await noPort(server);
     let saved = 0;
     const send: Endpoint["send"] = async (label, req) => {
       let bodyFile: string | undefined;
@@ -244,6 +292,8 @@ export function createEndpoints(input: EndpointsInput): Endpoints {
       listeners: () => server.listeners(),
       send,
       ping: () => client.request({ method: "GET", path: "/ping", timeoutMs: limits.pingTimeoutMs, fresh: true, maxBodyBytes: 64 * 1024, signal: input.signal }),
+      pingDefaultPort: async () =>
+        otherClient ? otherClient.request({ method: "GET", path: "/ping", timeoutMs: limits.pingTimeoutMs, fresh: true, maxBodyBytes: 64 * 1024, signal: input.signal }) : undefined,
       accept: () => tcpConnect(address!.host, address!.port, Math.max(limits.acceptMs * 8, 2_000)),
       invokeSamples: () =>
         (samples ??= (async () => {
@@ -265,7 +315,7 @@ export function createEndpoints(input: EndpointsInput): Endpoints {
     return endpoint;
   }
 
-  function unstartedEndpoint(base: Pick<Endpoint, "scenario" | "what" | "reproduce" | "dir" | "kept">, message: string, log: LogTail): Endpoint {
+  function unstartedEndpoint(base: Pick<Endpoint, "scenario" | "what" | "reproduce" | "dir" | "kept" | "port">, message: string, log: LogTail): Endpoint {
     const nothing = (): never => {
       throw new Error(`the server did not start: ${message}`);
     };
@@ -278,6 +328,7 @@ export function createEndpoints(input: EndpointsInput): Endpoints {
       listeners: async () => undefined,
       send: async () => nothing(),
       ping: async () => nothing(),
+      pingDefaultPort: async () => undefined,
       accept: async () => nothing(),
       invokeSamples: async () => nothing(),
       stop: async () => ({ signal: "SIGTERM", graceMs: 0, finishedFirst: true, killedAtDeadline: false }),
@@ -322,7 +373,16 @@ async function noPort(server: RunningServer): Promise<Readiness> {
  * answered (each has the platform's 2 s timeout), until a 200, the container's exit, or the window's end. A server that
  * listens on loopback only is reported as soon as its sockets show it, since no amount of waiting would change that.
  */
-function awaitReady(server: RunningServer, client: HttpClient, windowMs: number, pingTimeoutMs: number, signal: AbortSignal): Promise<Readiness> {
+interface ReadyWait {
+  port: number;
+  windowMs: number;
+  pingTimeoutMs: number;
+  signal: AbortSignal;
+  /** A port the server must not be serving on instead (8080 when SAGEMAKER_BIND_TO_PORT names another). */
+  wrongPort?: { port: number; ping: () => Promise<boolean> };
+}
+
+function awaitReady(server: RunningServer, client: HttpClient, { port, windowMs, pingTimeoutMs, signal, wrongPort }: ReadyWait): Promise<Readiness> {
   return new Promise<Readiness>((resolve, reject) => {
     const t0 = server.startedAt;
     let done = false;
@@ -332,6 +392,8 @@ function awaitReady(server: RunningServer, client: HttpClient, windowMs: number,
     let loopbackSeen = 0;
     let lastListenerCheck = 0;
     let listeners: Listener[] | undefined;
+    let wrongSeen = 0;
+    let closing = false;
     const finish = (r: Readiness | Error) => {
       if (done) return;
       done = true;
@@ -343,10 +405,20 @@ function awaitReady(server: RunningServer, client: HttpClient, windowMs: number,
     const onAbort = () => finish(signal.reason instanceof Error ? signal.reason : new Error(String(signal.reason)));
     signal.addEventListener("abort", onAbort, { once: true });
     void server.exited.then((exit) => finish(exit.execFailed ? { kind: "start-error", message: exit.execFailed } : { kind: "exited", exit }));
-    const notReady = async () => {
+    const notReady = async (answeredOn?: number) => {
+      if (closing) return;
+      closing = true;
       const now = performance.now();
       listeners = (await server.listeners()) ?? listeners;
-      finish({ kind: "not-ready", afterMs: now - t0, polls, last, ...(listeners ? { listeners } : {}), loopbackOnly: loopbackOnly(listeners) });
+      finish({
+        kind: "not-ready",
+        afterMs: now - t0,
+        polls,
+        last,
+        ...(listeners ? { listeners } : {}),
+        loopbackOnly: loopbackOnly(listeners, port),
+        ...(answeredOn !== undefined ? { answeredOn } : {}),
+      });
     };
     const tick = () => {
       if (done) return;
@@ -370,10 +442,17 @@ function awaitReady(server: RunningServer, client: HttpClient, windowMs: number,
         });
       if (lastNothing && now - lastListenerCheck >= LISTENER_EVERY_MS) {
         lastListenerCheck = now;
+        // Serving /ping on the wrong port, twice in a row: it ignores the port it was given, and always will.
+        if (wrongPort) {
+          void wrongPort.ping().then((yes) => {
+            wrongSeen = yes ? wrongSeen + 1 : 0;
+            if (!done && wrongSeen >= 2) void notReady(wrongPort.port);
+          });
+        }
         void server.listeners().then((l) => {
           if (done || !l) return;
           listeners = l;
-          loopbackSeen = loopbackOnly(l) ? loopbackSeen + 1 : 0;
+          loopbackSeen = loopbackOnly(l, port) ? loopbackSeen + 1 : 0;
           if (loopbackSeen >= 2) void notReady();
         });
       }
@@ -384,8 +463,8 @@ function awaitReady(server: RunningServer, client: HttpClient, windowMs: number,
 }
 
 /** Something listens on the serving port, but only on a loopback address. */
-function loopbackOnly(listeners: Listener[] | undefined): boolean {
-  const onPort = (listeners ?? []).filter((l) => l.port === SERVE_PORT);
+function loopbackOnly(listeners: Listener[] | undefined, port: number): boolean {
+  const onPort = (listeners ?? []).filter((l) => l.port === port);
   return onPort.length > 0 && onPort.every((l) => l.loopback);
 }
 

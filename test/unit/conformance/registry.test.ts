@@ -41,10 +41,10 @@ function forbiddenImports(source: string): string[] {
 }
 
 describe("the check registry", () => {
-  it("holds eleven image checks, eleven training checks, five processing checks and thirteen inference checks", () => {
+  it("holds eleven image checks, eleven training checks, five processing checks and sixteen inference checks", () => {
     const count = (g: string) => CHECKS.filter((c) => c.group === g).length;
-    expect([count("image"), count("training"), count("processing"), count("inference")]).toEqual([11, 11, 5, 13]);
-    expect(CHECKS).toHaveLength(40);
+    expect([count("image"), count("training"), count("processing"), count("inference")]).toEqual([11, 11, 5, 16]);
+    expect(CHECKS).toHaveLength(43);
   });
 
   it("ids are unique and carry their group's prefix: IMG-, TRN-, PRC-, INF-", () => {
