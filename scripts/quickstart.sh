@@ -41,10 +41,11 @@ say "building the base and fixture images"
 scripts/build-images.sh
 
 # Sample data for the training and processing jobs; sleep_seconds and REFERENCE_SLEEP_SECONDS keep the reference
-# busy long enough for the stop tests to signal it at 1 s.
+# busy long enough for the stop tests to signal it at 1 s. The endpoint serves the model training wrote, and gets
+# the sample request.
 example=(--channel train=fixtures/data/train@text/csv --hp l2=0.1 --hp sleep_seconds=3 --invalid-hp l2=-1
   --input data=fixtures/data/processing --processing-output result -e REFERENCE_SLEEP_SECONDS=3 --stop-after 1s
-  --network-isolation)
+  --network-isolation --sample fixtures/data/inference/sample.csv@text/csv --accept application/json)
 say "byoc-check ${example[*]} byoc-check-fixture/reference:latest"
 status=0
 bin/byoc-check "${example[@]}" byoc-check-fixture/reference:latest || status=$?
@@ -55,6 +56,8 @@ Next:
   bin/byoc-check -c training --channel train=fixtures/data/train --hp epochs=2 byoc-check-fixture/train-hp-numbers:latest
                                                                a training job that breaks on string hyperparameters
   bin/byoc-check --help                                        every option
+  bin/byoc-check -c inference --model fixtures/data/model --sample fixtures/data/inference/sample.csv@text/csv \
+      byoc-check-fixture/serve-slow-ping:latest                a server whose /ping waits behind its predictions
   npm test                                                     the test suite (unit and integration, real Docker)
 NEXT
 exit "$status"
