@@ -90,6 +90,8 @@ export interface Endpoint {
   dir: string;
   kept: boolean;
   readiness: Readiness;
+  /** performance.now() when the Engine reported the container started: the zero of every time measured (none if it never did). */
+  startedAt?: number;
   running(): boolean;
   exit(): ServerExit | undefined;
   log(): LogTail;
@@ -286,6 +288,7 @@ export function createEndpoints(input: EndpointsInput): Endpoints {
     const endpoint: Endpoint = {
       ...base,
       readiness,
+      startedAt: server.startedAt,
       running: () => server.exit() === undefined,
       exit: () => server.exit(),
       log: () => server.log(),

@@ -1,0 +1,32 @@
+// byoc-check's benchmarks: `npm run bench`. Each prints what it measured side by side, and the goal it is held to.
+import { join } from "node:path";
+import { machine, measureReadiness } from "./readiness.js";
+
+const ROOT = join(import.meta.dirname, "..", "..");
+
+function stats(values: number[]): { p50: number; p95: number; max: number } {
+  const s = [...values].sort((a, b) => a - b);
+  const at = (p: number) => s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]!;
+  return { p50: at(50), p95: at(95), max: s[s.length - 1]! };
+}
+
+const fmt = (n: number) => `${n.toFixed(1)} ms`;
+
+async function main(): Promise<void> {
+  const image = process.env.BENCH_READY_IMAGE ?? "byoc-check-fixture/serve-slow-start:latest";
+  const starts = Number(process.env.BENCH_READY_STARTS ?? 8);
+  console.log(`machine: ${machine()}`);
+  console.log(`\nreadiness: ${image}, ${starts} starts; error = reported time to ready - the moment the server logs it listens`);
+  const samples = await measureReadiness(image, starts, join(ROOT, "fixtures", "data", "model"));
+  console.log("| start | server logs listening | byoc-check reports ready | error |");
+  console.log("|---|---|---|---|");
+  samples.forEach((s, i) => console.log(`| ${i + 1} | ${fmt(s.loggedMs)} | ${fmt(s.reportedMs)} | ${fmt(s.errorMs)} |`));
+  const e = stats(samples.map((s) => Math.abs(s.errorMs)));
+  const goal = 50;
+  console.log(`\n|error|: p50 ${fmt(e.p50)}, p95 ${fmt(e.p95)}, max ${fmt(e.max)}; goal under ${goal} ms: ${e.max < goal ? "met" : "NOT met"}`);
+}
+
+main().catch((e: unknown) => {
+  console.error(`bench: ${(e as Error).message}`);
+  process.exit(1);
+});
