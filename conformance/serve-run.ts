@@ -50,7 +50,7 @@ export function serveEvidence(
  * model was given, or the server never became ready (that is INF-READY's finding).
  */
 export async function readyEndpoint(endpoints: Endpoints, scenario: ServeScenario = "default"): Promise<{ endpoint: Endpoint } | { outcome: Outcome }> {
-  const unavailable = endpoints.unavailable();
+  const unavailable = await endpoints.unavailable();
   if (unavailable) return { outcome: skip(unavailable) };
   const endpoint = await endpoints.endpoint(scenario);
   if (endpoint.readiness.kind !== "ready") return { outcome: skip(`the server never answered /ping with 200; see ${READY_OWNER}`) };

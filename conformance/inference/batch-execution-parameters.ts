@@ -33,7 +33,7 @@ export default defineServeCheck({
   fix: "Answer /execution-parameters with 404, or with {\"MaxConcurrentTransforms\": N, \"BatchStrategy\": \"MULTI_RECORD\" | \"SINGLE_RECORD\", \"MaxPayloadInMB\": M} within the limits; read SAGEMAKER_BATCH case-insensitively.",
   needs: { endpoints: true },
   async run({ endpoints, spec }) {
-    const unavailable = endpoints.unavailable();
+    const unavailable = await endpoints.unavailable();
     if (unavailable) return skip(unavailable);
     const plain = await endpoints.endpoint("default");
     if (plain.readiness.kind !== "ready") return skip("the server never answered /ping with 200; see INF-READY");

@@ -18,7 +18,7 @@ export default defineServeCheck({
     if (config.labels[BIND_LABEL] !== "true") {
       return skip(`the image does not carry ${BIND_LABEL}=true, so SageMaker never sets SAGEMAKER_BIND_TO_PORT for it (and refuses it in pipelines and multi-container endpoints)`);
     }
-    const unavailable = endpoints.unavailable();
+    const unavailable = await endpoints.unavailable();
     if (unavailable) return skip(unavailable);
     const e = await endpoints.endpoint("bind-to-port");
     try {

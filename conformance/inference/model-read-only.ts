@@ -22,7 +22,7 @@ export default defineServeCheck({
   fix: "Write caches and converted models to /tmp or another writable directory, never under /opt/ml/model.",
   needs: { endpoints: true },
   async run({ endpoints }) {
-    const unavailable = endpoints.unavailable();
+    const unavailable = await endpoints.unavailable();
     if (unavailable) return skip(unavailable);
     const ro = await endpoints.endpoint("default");
     if (ro.readiness.kind === "start-error") return skip("the container did not start; see INF-READY");

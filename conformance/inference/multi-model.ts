@@ -31,7 +31,7 @@ export default defineServeCheck({
   needs: { endpoints: true, config: true },
   async run({ endpoints, config }) {
     if (config.labels[MME_LABEL] !== "true") return skip(`the image does not carry ${MME_LABEL}=true, so SageMaker does not host it as a multi-model endpoint`);
-    const unavailable = endpoints.unavailable();
+    const unavailable = await endpoints.unavailable();
     if (unavailable) return skip(unavailable);
     const e = await endpoints.endpoint("multi-model");
     try {

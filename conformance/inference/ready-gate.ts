@@ -13,7 +13,7 @@ export default defineServeCheck({
   fix: "Load the model faster (or lazily, after /ping first answers), or set ContainerStartupHealthCheckTimeoutInSeconds with room to spare.",
   needs: { endpoints: true },
   async run({ endpoints }) {
-    const unavailable = endpoints.unavailable();
+    const unavailable = await endpoints.unavailable();
     if (unavailable) return skip(unavailable);
     const endpoint = await endpoints.endpoint("default");
     const r = endpoint.readiness;

@@ -14,7 +14,7 @@ export default defineServeCheck({
   fix: "Start an HTTP server on 0.0.0.0:8080 from `serve` that answers GET /ping with 200 once the model is loaded.",
   needs: { endpoints: true },
   async run({ endpoints }) {
-    const unavailable = endpoints.unavailable();
+    const unavailable = await endpoints.unavailable();
     if (unavailable) return skip(unavailable);
     const endpoint = await endpoints.endpoint("default");
     const r = endpoint.readiness;

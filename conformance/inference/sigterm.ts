@@ -14,7 +14,7 @@ export default defineServeCheck({
   fix: "Use an exec-form ENTRYPOINT so the server is PID 1, and stop on SIGTERM: finish in-flight requests, then exit.",
   needs: { endpoints: true, config: true },
   async run({ endpoints, config }) {
-    const unavailable = endpoints.unavailable();
+    const unavailable = await endpoints.unavailable();
     if (unavailable) return skip(unavailable);
     const endpoint = await endpoints.endpoint("default");
     if (endpoint.readiness.kind === "start-error") return skip("the container did not start; see INF-READY");

@@ -117,8 +117,8 @@ export interface Endpoint {
 export interface Endpoints {
   readonly options: ServeOptions;
   readonly limits: ServeLimits;
-  /** Why no endpoint can run with what the user gave, or undefined when it can. */
-  unavailable(): string | undefined;
+  /** Why no endpoint can run with what the user gave (no model; the training that was to make it failed), or undefined. */
+  unavailable(): Promise<string | undefined>;
   endpoint(s: ServeScenario): Promise<Endpoint>;
   /** Every endpoint started, in order. */
   started(): Endpoint[];
@@ -347,9 +347,15 @@ export function createEndpoints(input: EndpointsInput): Endpoints {
     limits,
     checkBudgetMs:
       (input.trainingBudgetMs ?? 0) + options.startupWindowMs + (2 * options.samples.length + 6) * perRequest + (options.stopGraceMs ?? limits.stopGraceMs) + 60_000,
-    unavailable() {
+    async unavailable() {
       if (!options.model) return "no model: give --model DIR or --model model.tar.gz (--model none for an image that carries its own model)";
-      return undefined;
+      if (options.model.kind !== "trained") return undefined;
+      try {
+        await modelDir();
+        return undefined;
+      } catch (e) {
+        return (e as Error).message;
+      }
     },
     endpoint(s) {
       let p = memo.get(s);
