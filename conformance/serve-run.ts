@@ -2,8 +2,8 @@
 // the docker run line that starts the server, the curl lines that replay the requests, and the server's log tail.
 import { skip, type FindingInput, type Outcome } from "../src/engine/check.js";
 import { lastLines } from "../src/engine/jobs/log-tail.js";
-import type { Endpoint, Endpoints, Exchange, ServeScenario } from "../src/engine/serve/endpoints.js";
-import type { HttpOutcome } from "../src/http/client.js";
+import type { Endpoint, Endpoints, Exchange, HttpOutcome, ServeScenario } from "../src/engine/serve/endpoints.js";
+
 import { seconds } from "./job-run.js";
 
 /** The check whose finding a server that never became ready is. */
@@ -162,14 +162,21 @@ export function badTypeRun(endpoint: Endpoint): Promise<{ exchange: Exchange; al
   return p;
 }
 
-/** Whether a response media type satisfies an Accept header (ranges with q > 0). */
+/**
+ * Whether a response media type satisfies an Accept header: the most specific range that matches it decides, by its
+ * q-value (RFC 9110 §12.5.1), so "application/json;q=0, *\/*" refuses JSON.
+ */
 export function satisfiesAccept(contentType: string, accept: string): boolean {
   const media = contentType.split(";")[0]!.trim().toLowerCase();
   const [type] = media.split("/");
-  return accept.split(",").some((part) => {
+  let best: { specificity: number; q: number } | undefined;
+  for (const part of accept.split(",")) {
     const [range, ...params] = part.split(";").map((s) => s.trim().toLowerCase());
-    const q = params.find((p) => p.startsWith("q="));
-    if (q && !(Number(q.slice(2)) > 0)) return false;
-    return range === "*/*" || range === media || (range?.endsWith("/*") === true && range.slice(0, -2) === type);
-  });
+    const specificity = range === media ? 2 : range?.endsWith("/*") && range.slice(0, -2) === type ? 1 : range === "*/*" ? 0 : -1;
+    if (specificity < 0) continue;
+    const qp = params.find((p) => p.startsWith("q="));
+    const q = qp ? Number(qp.slice(2)) : 1;
+    if (!best || specificity > best.specificity) best = { specificity, q: Number.isFinite(q) ? q : 0 };
+  }
+  return best !== undefined && best.q > 0;
 }

@@ -1,6 +1,5 @@
 import { defineServeCheck, fail, pass, skip, type FindingInput } from "../../src/engine/check.js";
-import { MME_MODELS, type Endpoint, type Exchange } from "../../src/engine/serve/endpoints.js";
-import type { HttpOutcome } from "../../src/http/client.js";
+import { MME_MODELS, type Endpoint, type Exchange, type HttpOutcome } from "../../src/engine/serve/endpoints.js";
 import { answered, isSuccess, serveEvidence } from "../serve-run.js";
 
 export const MME_LABEL = "com.amazonaws.sagemaker.capabilities.multi-models";

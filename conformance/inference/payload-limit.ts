@@ -21,7 +21,10 @@ export function padded(sample: Pick<Sample, "body" | "contentType"> | undefined,
     const unit = Buffer.from(`${(rows.length > 0 ? rows : lines).join("\n")}\n`);
     const parts: Buffer[] = [];
     let n = 0;
-    if (text.endsWith("\n") || lines.length === 0) {
+    if (base.length >= size) {
+      parts.push(base.subarray(0, size));
+      n = size;
+    } else if (text.endsWith("\n") || lines.length === 0) {
       parts.push(base);
       n = base.length;
     } else {

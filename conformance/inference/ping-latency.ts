@@ -1,5 +1,5 @@
 import { defineServeCheck, fail, pass } from "../../src/engine/check.js";
-import type { HttpOutcome } from "../../src/http/client.js";
+import type { HttpOutcome } from "../../src/engine/serve/endpoints.js";
 import { type Percentiles, formatPercentiles, loadRun, ms, percentiles, readyEndpoint, serveEvidence } from "../serve-run.js";
 
 const IDLE_PINGS = 20;

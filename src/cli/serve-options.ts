@@ -90,8 +90,9 @@ function readSamples(raw: string[], defaultType: string | undefined, maxBytes: n
       if (e instanceof UsageError) throw e;
       throw new UsageError(`--sample ${file} cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, "give a file of sample request data");
     }
-    let name = basename(file).replace(/[^A-Za-z0-9._-]/g, "_") || "sample";
-    for (let i = 2; names.has(name); i++) name = `${basename(file)}-${i}`;
+    const safe = basename(file).replace(/[^A-Za-z0-9._-]/g, "_") || "sample";
+    let name = safe;
+    for (let i = 2; names.has(name); i++) name = `${safe}-${i}`;
     names.add(name);
     return { file, name, contentType, body };
   });
@@ -177,7 +178,9 @@ export function parseServeOptions(
 function mediaTypeList(value: string): string {
   for (const part of value.split(",")) {
     const t = part.trim();
-    if (t !== "*/*" && !MEDIA_TYPE.test(t)) mediaType("--accept", t);
+    // */* is a media range, not a type: it may carry parameters (q) like any other.
+    const range = t.split(";")[0]!.trim();
+    if (range === "*/*" ? !/^\*\/\*\s*(;.*)?$/.test(t) : !MEDIA_TYPE.test(t)) mediaType("--accept", t);
   }
   if (value.length > 1024) mediaType("--accept", value);
   return value;

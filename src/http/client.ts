@@ -104,6 +104,8 @@ function flattenHeaders(raw: Record<string, string | string[] | undefined>): Rec
 /** A client for one origin (http://127.0.0.1:PORT), with enough connections for the concurrency checks. */
 export function httpClient(origin: string, connections = 64): HttpClient {
   const pool = new Pool(origin, { connections, pipelining: 1, keepAliveTimeout: 4_000, connectTimeout: 10_000 });
+  // Fresh requests never share a pool with kept-alive ones: each connection here serves one request and closes.
+  const fresh = new Pool(origin, { connections, pipelining: 1, connectTimeout: 10_000 });
   return {
     origin,
     async request(req) {
@@ -113,7 +115,7 @@ export function httpClient(origin: string, connections = 64): HttpClient {
       const max = req.maxBodyBytes ?? DEFAULT_MAX_BODY;
       let status: number | undefined;
       try {
-        const res = await pool.request({
+        const res = await (req.fresh ? fresh : pool).request({
           method: req.method,
           path: req.path,
           headers: req.headers ?? {},
@@ -155,7 +157,7 @@ export function httpClient(origin: string, connections = 64): HttpClient {
       }
     },
     async close() {
-      await pool.destroy().catch(() => {});
+      await Promise.all([pool.destroy().catch(() => {}), fresh.destroy().catch(() => {})]);
     },
   };
 }

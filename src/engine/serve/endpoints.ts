@@ -10,6 +10,9 @@ import type { ContainerSpec, LogTail, StopOutcome } from "../jobs/types.js";
 import type { Listener, RunningServer, ServerExit, ServerRunner } from "./runner.js";
 import type { ServeOptions } from "./types.js";
 
+/** What a request got, as the checks read it (they do not import src/http themselves). */
+export type { HttpOutcome } from "../../http/client.js";
+
 export const SERVE_SCENARIOS = {
   default: "your model",
   "writable-model": "a writable copy of your model (to tell a write to /opt/ml/model apart)",
@@ -167,11 +170,11 @@ function snapshot(root: string): Map<string, string> {
   return out;
 }
 
-function curlLine(method: string, path: string, headers: Record<string, string>, bodyFile: string | undefined): string {
+function curlLine(port: number, method: string, path: string, headers: Record<string, string>, bodyFile: string | undefined): string {
   const words = ["curl", "-sS", "-i", "-X", method];
   for (const [k, v] of Object.entries(headers)) words.push("-H", `${k}: ${v}`);
   if (bodyFile) words.push("--data-binary", `@${bodyFile}`);
-  words.push(`http://127.0.0.1:${SERVE_PORT}${path}`);
+  words.push(`http://127.0.0.1:${port}${path}`);
   return words.map(shellQuote).join(" ");
 }
 
@@ -262,12 +265,17 @@ export function createEndpoints(input: EndpointsInput): Endpoints {
       ? await awaitReady(server, client, { port, windowMs: options.startupWindowMs, pingTimeoutMs: limits.pingTimeoutMs, signal: input.signal, ...(pingOther ? { wrongPort: { port: SERVE_PORT, ping: pingOther } } : {}) })
       : await noPort(server);
     let saved = 0;
+    const written = new Set<string>();
     const send: Endpoint["send"] = async (label, req) => {
       let bodyFile: string | undefined;
       if (req.body !== undefined) {
-        makeDir(requestsDir);
         bodyFile = join(requestsDir, req.saveAs ?? `request-${++saved}.bin`);
-        writeFileSync(bodyFile, req.body);
+        // Once per name: a load run sends the same sample hundreds of times, and the event loop has timing to do.
+        if (!written.has(bodyFile)) {
+          makeDir(requestsDir);
+          writeFileSync(bodyFile, req.body);
+          written.add(bodyFile);
+        }
       }
       const headers = req.headers ?? {};
       const outcome = await client.request({ ...req, timeoutMs: req.timeoutMs ?? limits.invocationTimeoutMs, signal: input.signal });
@@ -278,7 +286,7 @@ export function createEndpoints(input: EndpointsInput): Endpoints {
         headers,
         bodyBytes: req.body?.length ?? 0,
         outcome,
-        curl: curlLine(req.method, req.path, headers, bodyFile),
+        curl: curlLine(port, req.method, req.path, headers, bodyFile),
         alive: server.exit() === undefined,
       };
       return exchange;
@@ -311,7 +319,10 @@ export function createEndpoints(input: EndpointsInput): Endpoints {
       modelChanges() {
         if (!before) return [];
         const after = snapshot(mounted);
-        return [...after].filter(([path, sig]) => before!.get(path) !== sig).map(([path]) => path).sort();
+        const changed = [...after].filter(([path, sig]) => before!.get(path) !== sig).map(([path]) => path);
+        // A delete fails on a read-only mount as a write does.
+        const removed = [...before.keys()].filter((path) => !after.has(path)).map((path) => `${path} (deleted)`);
+        return [...changed, ...removed].sort();
       },
     };
     all.push(endpoint);
