@@ -80,10 +80,6 @@ describe("--channel", () => {
     expect(parse({ channel: [`train=${d}@text/csv`] }).channels).toEqual([{ name: "train", dir: d, contentType: "text/csv" }]);
   });
 
-  // Bug: src/cli/job-options.ts, the --channel loop (`rest.slice(at + 1).includes("/")`) takes whatever follows the
-  // last @ as a ContentType when it holds a slash, so a directory such as runs@2/train is cut to runs and refused
-  // (or, worse, another directory is mounted). Fix: when the whole of DIR is an existing directory, take it as the
-  // directory; split off @TYPE only when it is not, and TYPE looks like type/subtype.
   it("keeps a directory whose @ is followed by more path", () => {
     const d = join(tempDir(), "runs@2", "train");
     mkdirSync(d, { recursive: true });

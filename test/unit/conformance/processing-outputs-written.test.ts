@@ -53,8 +53,6 @@ describe("PRC-OUTPUTS-WRITTEN", () => {
     ]);
   });
 
-  // Bug: conformance/processing/outputs-written.ts (the first skip) tells the user to "give --output NAME", but the flag
-  // is --processing-output (src/cli/program.ts); --output writes the report to a file instead. Fix the reason's wording.
   it("skips without declared outputs, naming the flag that declares one", async () => {
     const { jobs } = sandbox({ inputs: io().inputs });
     expect(skipReason(await runJobCheck(check, jobs))).toContain("--processing-output NAME");

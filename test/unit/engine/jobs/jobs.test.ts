@@ -612,11 +612,6 @@ describe("--keep", () => {
     expect(fed).toBe(expected);
   });
 
-  // Bug: the run.sh feeder (src/engine/jobs/jobs.ts, `feeders` in runTraining) is `find DIR -type f | sort | xargs cat`:
-  // xargs splits file names on blanks and quotes, so a channel file named "my data.csv" is read as "my" and "data.csv"
-  // and the kept script feeds the job something other than byoc-check did. Fix: `find DIR -type f -print0 | sort -z |
-  // xargs -0 cat` (or `LC_ALL=C find ... -exec cat {} +` after sorting), with LC_ALL=C so the order is the byte order
-  // channelFiles uses.
   it("feeds a channel whose file names hold spaces and quotes as byoc-check did", async () => {
     const { fed, expected } = await fedByScript({ "a.csv": "a\n", "my data.csv": "m\n", "it's.csv": "i\n" });
     expect(fed).toBe(expected);
