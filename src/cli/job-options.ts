@@ -105,20 +105,31 @@ export function parseJobOptions(raw: RawJobOptions, spec: SpecView, contracts: r
   };
 
   const env: Array<[string, string]> = [];
-  const envClause: ClauseId = processing ? "processing#env.environment-map" : "training#env.environment-map";
+  // One --env feeds every contract checked: the strictest of their Environment limits applies, and is the one named.
+  const envLimits = (
+    [
+      ["training", "training#env.environment-map", "keyMaxChars", "valueMaxChars"],
+      ["processing", "processing#env.environment-map", "keyMaxChars", "valueMaxChars"],
+      ["inference", "inference#env.container-environment", "keyMaxBytes", "valueMaxBytes"],
+    ] as const
+  )
+    .filter(([c, clause]) => contracts.includes(c) && spec.hasClause(clause))
+    .map(([, clause, key, value]) => ({ clause: clause as ClauseId, keyMax: limitOf(spec, clause, key), valueMax: limitOf(spec, clause, value), maxEntries: limitOf(spec, clause, "maxEntries") }))
+    .sort((a, b) => a.valueMax - b.valueMax || a.keyMax - b.keyMax);
+  const strictest = envLimits[0] ?? { clause: "training#env.environment-map" as ClauseId, keyMax: Infinity, valueMax: Infinity, maxEntries: Infinity };
+  const envClause = strictest.clause;
   for (const e of raw.env ?? []) {
     const [k, v] = pair("--env", e, "KEY=VALUE");
     if (!ENV_KEY.test(k)) throw new UsageError(`--env ${k}: not a valid variable name for SageMaker`, `keys match ${ENV_KEY.source} (${envClause})`);
-    const max = limitOf(spec, envClause, "valueMaxChars");
-    if (v.length > max || k.length > limitOf(spec, envClause, "keyMaxChars")) {
-      throw new UsageError(`--env ${k}: longer than the ${max} characters SageMaker allows`, `see ${envClause}`);
+    if (Buffer.byteLength(v) > strictest.valueMax || Buffer.byteLength(k) > strictest.keyMax) {
+      throw new UsageError(`--env ${k}: longer than the ${strictest.valueMax} characters SageMaker allows`, `see ${envClause}`);
     }
     const at = env.findIndex(([key]) => key === k);
     if (at >= 0) env[at] = [k, v];
     else env.push([k, v]);
   }
-  if (env.length > limitOf(spec, envClause, "maxEntries")) {
-    throw new UsageError(`--env gives ${env.length} variables; SageMaker allows ${limitOf(spec, envClause, "maxEntries")}`, `see ${envClause}`);
+  if (env.length > strictest.maxEntries) {
+    throw new UsageError(`--env gives ${env.length} variables; SageMaker allows ${strictest.maxEntries}`, `see ${envClause}`);
   }
 
   const channels: ChannelOption[] = [];

@@ -450,3 +450,18 @@ describe("prepareKeepDir", () => {
     expect(e.hint).toBe("name a new directory; byoc-check creates it");
   });
 });
+
+describe("--env for an endpoint", () => {
+  it("holds an endpoint's Environment to ContainerDefinition's 1024-byte values", () => {
+    expect(parse({ env: [`K=${"v".repeat(1024)}`] }, ["inference"]).env).toEqual([["K", "v".repeat(1024)]]);
+    const e = usage({ env: [`K=${"v".repeat(1025)}`] }, ["inference"]);
+    expect(e.message).toBe("--env K: longer than the 1024 characters SageMaker allows");
+    expect(e.hint).toBe("see inference#env.container-environment");
+  });
+
+  it("applies, and names, the strictest limit when the same --env feeds a training job and an endpoint", () => {
+    const e = usage({ env: [`K=${"v".repeat(513)}`] }, ["training", "inference"]);
+    expect(e.message).toBe("--env K: longer than the 512 characters SageMaker allows");
+    expect(e.hint).toBe("see training#env.environment-map");
+  });
+});
