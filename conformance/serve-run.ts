@@ -135,6 +135,11 @@ export function loadRun(endpoints: Endpoints, endpoint: Endpoint): Promise<LoadR
 export const UNSUPPORTED_TYPE = "application/x-byoc-check-unsupported";
 const badTypes = new WeakMap<Endpoint, Promise<{ exchange: Exchange; alive: boolean; ping?: HttpOutcome }>>();
 
+/** Whether the unsupported-type request was already sent to this endpoint (its answer stays readable after a crash). */
+export function badTypeSent(endpoint: Endpoint): boolean {
+  return badTypes.has(endpoint);
+}
+
 /** POST /invocations with an unsupported Content-Type, then whether the server still answers /ping; once. */
 export function badTypeRun(endpoint: Endpoint): Promise<{ exchange: Exchange; alive: boolean; ping?: HttpOutcome }> {
   let p = badTypes.get(endpoint);

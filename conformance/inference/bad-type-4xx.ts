@@ -1,5 +1,5 @@
-import { defineServeCheck, fail, pass } from "../../src/engine/check.js";
-import { UNSUPPORTED_TYPE, answered, badTypeRun, readyEndpoint, serveEvidence } from "../serve-run.js";
+import { defineServeCheck, fail, pass, skip } from "../../src/engine/check.js";
+import { UNSUPPORTED_TYPE, answered, badTypeRun, badTypeSent, readyEndpoint, serveEvidence } from "../serve-run.js";
 
 export default defineServeCheck({
   id: "INF-BAD-TYPE-4XX",
@@ -11,7 +11,11 @@ export default defineServeCheck({
   fix: "Answer 415 Unsupported Media Type (any 4xx will do) for a Content-Type you do not support.",
   needs: { endpoints: true },
   async run({ endpoints }) {
-    const got = await readyEndpoint(endpoints);
+    // The request INF-BAD-TYPE-SURVIVES sent is judged here too, even when it killed the server.
+    const unavailable = await endpoints.unavailable();
+    if (unavailable) return skip(unavailable);
+    const first = await endpoints.endpoint("default");
+    const got = first.readiness.kind === "ready" && badTypeSent(first) ? { endpoint: first } : await readyEndpoint(endpoints);
     if ("outcome" in got) return got.outcome;
     const { endpoint } = got;
     const { exchange } = await badTypeRun(endpoint);
@@ -19,7 +23,7 @@ export default defineServeCheck({
     if (o.ok && o.status >= 400 && o.status < 500) return pass(`answered ${o.status}${o.status === 415 ? "" : " (415 Unsupported Media Type says it best)"}`);
     if (o.ok && o.status < 400) return pass(`answered ${o.status}: the server takes any Content-Type`);
     return fail({
-      message: `a request of Content-Type ${UNSUPPORTED_TYPE} got ${answered(o)}, not a 4xx`,
+      message: `a request of Content-Type ${UNSUPPORTED_TYPE} got ${o.ok ? answered(o) : `no answer (${answered(o)})`}, not a 4xx`,
       fix: "Answer 415 Unsupported Media Type (any 4xx will do) for a Content-Type you do not support.",
       evidence: serveEvidence(endpoint, { exchanges: [exchange], actual: o.ok ? `HTTP ${o.status}` : o.kind, expected: "415" }),
     });

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import check4xx from "../../../conformance/inference/bad-type-4xx.js";
+import checkSurvives from "../../../conformance/inference/bad-type-survives.js";
 import { UNSUPPORTED_TYPE } from "../../../conformance/serve-run.js";
 import { type Handler, type ServerScript, closeServe, healthy, invocations, runServeCheck, serveSandbox } from "../helpers/fake-server.js";
 import { onlyFinding, passDetail, skipReason } from "./outcomes.js";
@@ -18,6 +19,13 @@ const crash = onBadType((_req, _res, _body, c) => {
 });
 
 describe("INF-BAD-TYPE-4XX", () => {
+  it("judges the request INF-BAD-TYPE-SURVIVES sent, after it killed the server, as in a real run's order", async () => {
+    const { endpoints } = serveSandbox({}, crash);
+    expect((await runServeCheck(checkSurvives, endpoints)).status).toBe("fail");
+    const f = onlyFinding(await runServeCheck(check4xx, endpoints));
+    expect(f.message).toMatch(/got no answer \(the connection was closed without an answer after \d+ ms\), not a 4xx$/);
+  });
+
   it("does not fire on a 415", async () => {
     const { endpoints, container } = serveSandbox({}, status(415));
     expect(passDetail(await runServeCheck(check4xx, endpoints))).toBe("answered 415");
@@ -45,7 +53,7 @@ describe("INF-BAD-TYPE-4XX", () => {
 
   it("fires when the connection drops instead of an answer", async () => {
     const f = onlyFinding(await runServeCheck(check4xx, serveSandbox({}, crash).endpoints));
-    expect(f.message).toMatch(/^a request of Content-Type application\/x-byoc-check-unsupported got the connection was (closed without an answer|reset) after \d+ ms, not a 4xx$/);
+    expect(f.message).toMatch(/^a request of Content-Type application\/x-byoc-check-unsupported got no answer \(the connection was (closed without an answer|reset) after \d+ ms\), not a 4xx$/);
     expect(["closed", "reset"]).toContain(f.evidence.actual);
   });
 
