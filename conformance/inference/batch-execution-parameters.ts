@@ -63,7 +63,6 @@ export default defineServeCheck({
           findings.push({
             message: `GET /execution-parameters answered 200, but ${p}`,
             fix: 'Answer {"MaxConcurrentTransforms": N, "BatchStrategy": "MULTI_RECORD" or "SINGLE_RECORD", "MaxPayloadInMB": M} within the limits, or 404 to leave the job\'s settings in force.',
-            where: { kind: "option", option: "GET", value: "/execution-parameters" },
             evidence: serveEvidence(e, { exchanges: [x], actual: x.outcome.body.toString("utf8", 0, 500), expected: "MaxConcurrentTransforms >= 1, BatchStrategy MULTI_RECORD|SINGLE_RECORD, MaxPayloadInMB 0..100, product <= 100" }),
           });
         }

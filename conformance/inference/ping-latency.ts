@@ -42,7 +42,7 @@ export default defineServeCheck({
     const pa = percentiles(acceptTimes);
     const pi = percentiles(idleL.times);
     const pl = loadL ? percentiles(loadL.times) : undefined;
-    if (pa) stats.push(`accept ${formatPercentiles(pa)}`);
+    if (pa) stats.push(`accept (${accepts[0]!.via === "container" ? "at the container's address" : "at the published port, through the Engine's proxy"}) ${formatPercentiles(pa)}`);
     if (pi) stats.push(`idle /ping ${formatPercentiles(pi)}`);
     if (pl) stats.push(`/ping under ${endpoints.options.concurrency} concurrent invocations ${formatPercentiles(pl)}`);
 

@@ -133,6 +133,10 @@ export function serverRunner(session: DockerSession): ServerRunner {
           const binding = ports[`${containerPort}/tcp`]?.find((b) => b.HostPort);
           return binding ? { host: "127.0.0.1", port: Number(binding.HostPort) } : undefined;
         },
+        directAddress(containerPort) {
+          const ip = Object.values(info.NetworkSettings?.Networks ?? {}).find((n) => n.IPAddress)?.IPAddress;
+          return ip && engineIsLocal() ? { host: ip, port: containerPort } : undefined;
+        },
         listeners: () => (exit ? Promise.resolve(undefined) : readListeners(pid, container.id)),
         stop(signal, graceMs) {
           return (stopping ??= (async (): Promise<StopOutcome> => {

@@ -107,8 +107,11 @@ export interface Endpoint {
   ping(): Promise<HttpOutcome>;
   /** In the bind-to-port scenario, GET /ping on 8080, where the server must no longer answer; undefined otherwise. */
   pingDefaultPort(): Promise<HttpOutcome | undefined>;
-  /** Time for the container to accept a TCP connection. */
-  accept(): Promise<ConnectOutcome>;
+  /**
+   * Time for the server to accept a TCP connection: at the container's own address where this machine can reach it,
+   * else at the published port (which the Engine's port proxy may accept on the server's behalf).
+   */
+  accept(): Promise<ConnectOutcome & { via: "container" | "published port" }>;
   /** Each sample POSTed to /invocations once, in order; shared by every check that judges the answers. */
   invokeSamples(): Promise<Exchange[]>;
   /** SIGTERM, then SIGKILL when the grace passes, as SageMaker stops an instance (§2.1); once. */
@@ -292,6 +295,7 @@ export function createEndpoints(input: EndpointsInput): Endpoints {
       return exchange;
     };
     let samples: Promise<Exchange[]> | undefined;
+    let directOk: boolean | undefined;
     let stopped: Promise<StopOutcome> | undefined;
     const endpoint: Endpoint = {
       ...base,
@@ -305,7 +309,21 @@ export function createEndpoints(input: EndpointsInput): Endpoints {
       ping: () => client.request({ method: "GET", path: "/ping", timeoutMs: limits.pingTimeoutMs, fresh: true, maxBodyBytes: 64 * 1024, signal: input.signal }),
       pingDefaultPort: async () =>
         otherClient ? otherClient.request({ method: "GET", path: "/ping", timeoutMs: limits.pingTimeoutMs, fresh: true, maxBodyBytes: 64 * 1024, signal: input.signal }) : undefined,
-      accept: () => tcpConnect(address!.host, address!.port, Math.max(limits.acceptMs * 8, 2_000)),
+      async accept() {
+        const timeout = Math.max(limits.acceptMs * 8, 2_000);
+        const direct = directOk === false ? undefined : server.directAddress(port);
+        if (direct) {
+          const o = await tcpConnect(direct.host, direct.port, timeout);
+          // Unreachable from here (rootless, a VM): the published port is all there is.
+          if (o.ok || o.kind === "refused") {
+            directOk = true;
+            return { ...o, via: "container" as const };
+          }
+          if (directOk === undefined) directOk = false;
+          else return { ...o, via: "container" as const };
+        }
+        return { ...(await tcpConnect(address!.host, address!.port, timeout)), via: "published port" as const };
+      },
       invokeSamples: () =>
         (samples ??= (async () => {
           const out: Exchange[] = [];

@@ -22,6 +22,11 @@ export interface ServerExit {
 export interface RunningServer {
   /** The published container port's address on this machine (127.0.0.1 and the port the Engine chose). */
   address(containerPort: number): { host: string; port: number } | undefined;
+  /**
+   * The container's own address on its network, where the Engine runs on this machine: connecting there measures the
+   * server's accept, where the published port measures the Engine's port proxy in front of it. Undefined elsewhere.
+   */
+  directAddress(containerPort: number): { host: string; port: number } | undefined;
   /** performance.now() when the Engine reported the container started: every time is measured from here. */
   readonly startedAt: number;
   /** Settles (never rejects) when the container exits. */

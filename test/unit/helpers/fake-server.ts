@@ -197,6 +197,8 @@ export function fakeServerRunner(script: ServerScript = {}): FakeServerRunner {
       exited,
       exit: () => exit,
       log: () => log.tail(),
+      // The fake has no network of its own: like a remote engine, only the published port reaches it.
+      directAddress: () => undefined,
       address(containerPort) {
         const port = script.publish === false ? undefined : published.get(containerPort);
         return port === undefined ? undefined : { host: "127.0.0.1", port };
