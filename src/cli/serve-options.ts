@@ -5,6 +5,7 @@ import { basename, extname, resolve } from "node:path";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import addFormats from "ajv-formats";
 import { ConfigError, UsageError } from "../errors.js";
+import { checkModelArchive } from "../image/model-archive.js";
 import type { ServeLimits } from "../engine/serve/endpoints.js";
 import type { ModelSource, Sample, ServeOptions } from "../engine/serve/types.js";
 import type { Contract, SpecView } from "../spec/types.js";
@@ -65,6 +66,7 @@ function parseModel(raw: string | undefined, trainedAvailable: boolean): ModelSo
   if (!existsSync(path)) throw new UsageError(`--model ${raw} does not exist`, "give a model directory, a model.tar.gz, or none for an image that carries its model");
   if (statSync(path).isDirectory()) return { kind: "dir", path };
   if (!/\.(tar\.gz|tgz)$/.test(path)) throw new UsageError(`--model ${raw} is neither a directory nor a .tar.gz`, "SageMaker's ModelDataUrl is a model.tar.gz; a directory is mounted as it is");
+  checkModelArchive(path);
   return { kind: "archive", path };
 }
 

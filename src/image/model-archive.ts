@@ -1,7 +1,7 @@
 // /opt/ml/model as SageMaker packs it: a gzipped tar of the directory's contents, paths relative to it.
 import { lstat, readdir, readlink } from "node:fs/promises";
 import { posix } from "node:path";
-import { create, extract } from "tar";
+import { create, extract, list } from "tar";
 import { ConfigError } from "../errors.js";
 
 /** Bounds the walk: a job that writes a million files still gets an answer. */
@@ -64,30 +64,39 @@ export async function packModel(root: string, dest: string): Promise<string> {
   return dest;
 }
 
+const UNPACKABLE = new Set(["File", "OldFile", "ContiguousFile", "Directory", "SymbolicLink", "Link"]);
+const HINT = "give the model.tar.gz your training job wrote (relative paths, regular files and directories), or a model directory";
+
+function entryProblem(path: string, type: string): string | undefined {
+  if (!UNPACKABLE.has(type)) return `${path} (${type})`;
+  if (path.startsWith("/") || path.split("/").includes("..")) return `${path} (outside the model directory)`;
+  return undefined;
+}
+
 /**
- * Unpacks a model.tar.gz into `dest` as SageMaker unpacks ModelDataUrl into /opt/ml/model (§2.2): regular files,
- * directories and links only, nothing outside `dest` (absolute paths and `..` are refused), no owners or devices.
+ * Reads a model.tar.gz through once, without unpacking, so that a file SageMaker could not unpack into /opt/ml/model
+ * stops the run before anything starts: not a gzipped tar, an absolute or `..` path, a device or FIFO.
  */
-export async function unpackModel(file: string, dest: string): Promise<void> {
-  const refused: string[] = [];
+export function checkModelArchive(file: string): void {
+  const problems: string[] = [];
   try {
-    await extract({
-      file,
-      cwd: dest,
-      strict: true,
-      preservePaths: false,
-      preserveOwner: false,
-      filter: (path, entry) => {
-        const type = "type" in entry ? entry.type : "File";
-        const ok = ["File", "OldFile", "ContiguousFile", "Directory", "SymbolicLink", "Link"].includes(type);
-        if (!ok && refused.length < 5) refused.push(`${path} (${type})`);
-        return ok;
-      },
-    });
+    list({ file, sync: true, strict: true, onReadEntry: (e) => {
+      const p = entryProblem(e.path, e.type);
+      if (p && problems.length < 5) problems.push(p);
+    } });
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    const why = code === "ENOENT" ? "does not exist" : code === "TAR_BAD_ARCHIVE" || code === "Z_DATA_ERROR" ? "is not a gzipped tar archive" : (e as Error).message;
-    throw new ConfigError(`--model ${file} ${why}`, "give the model.tar.gz your training job wrote, or a model directory");
+    const why = code === "ENOENT" ? "does not exist" : code === "EACCES" ? "cannot be read" : "is not a gzipped tar archive";
+    throw new ConfigError(`--model ${file} ${why}`, HINT);
   }
-  if (refused.length > 0) throw new ConfigError(`--model ${file} holds entries SageMaker cannot unpack into /opt/ml/model: ${refused.join(", ")}`, "pack regular files and directories only");
+  if (problems.length > 0) throw new ConfigError(`--model ${file} holds entries SageMaker cannot unpack into /opt/ml/model: ${problems.join(", ")}`, HINT);
+}
+
+/**
+ * Unpacks a model.tar.gz into `dest` as SageMaker unpacks ModelDataUrl into /opt/ml/model (§2.2): regular files,
+ * directories and links only, nothing outside `dest`, no owners.
+ */
+export async function unpackModel(file: string, dest: string): Promise<void> {
+  checkModelArchive(file); // again: the file may have changed since the command line was read
+  await extract({ file, cwd: dest, strict: true, preservePaths: false, preserveOwner: false, filter: (path, entry) => entryProblem(path, "type" in entry ? entry.type : "File") === undefined });
 }

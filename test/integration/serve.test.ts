@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -104,6 +104,14 @@ describe("the endpoint sandbox", () => {
     expect(results.get("INF-READY")!.status).toBe("skip");
     expect(results.get("INF-READY")!.reason).toContain("--model");
     expect(serverContainers()).toEqual([]);
+  });
+
+  it("a --model archive that is not a gzipped tar stops with exit 2 before any container starts", async () => {
+    const bad = join(tempDir(), "model.tar.gz");
+    writeFileSync(bad, "not an archive");
+    const r = await runCli(["-c", "inference", "--model", bad, IMAGE]);
+    expect(r.code).toBe(2);
+    expect(expectOneLineError(r.stderr)).toContain("is not a gzipped tar archive");
   });
 
   it.each([

@@ -3,6 +3,7 @@ import { join, relative } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { type RawServeOptions, parseServeOptions, serveLimits } from "../../../src/cli/serve-options.js";
 import { ConfigError, type ExpectedError, UsageError } from "../../../src/errors.js";
+import { packModel } from "../../../src/image/model-archive.js";
 import { loadSpec } from "../../../src/spec/load.js";
 import { CONTRACTS, type Contract } from "../../../src/spec/types.js";
 import { removeTempDirs, sampleDir, tempDir } from "../helpers/fake-jobs.js";
@@ -285,9 +286,15 @@ describe("--model", () => {
     expect(parse({ model: relative(process.cwd(), d) }).model).toEqual({ kind: "dir", path: d });
   });
 
-  it.each(["model.tar.gz", "model.tgz"])("takes a %s archive", (name) => {
-    const path = file(name, "");
+  it.each(["model.tar.gz", "model.tgz"])("takes a %s archive", async (name) => {
+    const path = await packModel(sampleDir({ "model.json": "{}" }), join(tempDir("unit-serve-"), name));
     expect(parse({ model: path }).model).toEqual({ kind: "archive", path });
+  });
+
+  it("refuses an archive it cannot read as a gzipped tar, before anything runs", () => {
+    const path = file("model.tar.gz", "not an archive");
+    const e = errorOf(ConfigError, { model: path });
+    expect(e.message).toBe(`--model ${path} is not a gzipped tar archive`);
   });
 
   it("takes none for an image that carries its model", () => {

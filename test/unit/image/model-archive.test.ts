@@ -1,9 +1,12 @@
+import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
-import { list } from "tar";
+import { create, list } from "tar";
 import { afterEach, describe, expect, it } from "vitest";
 import { makeFifo } from "../../../src/engine/jobs/pipe.js";
-import { inspectModelDir, packModel } from "../../../src/image/model-archive.js";
+import { checkModelArchive, inspectModelDir, packModel, unpackModel } from "../../../src/image/model-archive.js";
+import { ConfigError } from "../../../src/errors.js";
+import { writeFileSync } from "node:fs";
 import { removeTempDirs, sampleDir, tempDir } from "../helpers/fake-jobs.js";
 
 afterEach(removeTempDirs);
@@ -123,5 +126,52 @@ describe("packModel", () => {
       },
     });
     expect(bodies).toEqual(['{"layers":2}']);
+  });
+});
+
+describe("checkModelArchive and unpackModel", () => {
+  const errorOf = (file: string): ConfigError => {
+    try {
+      checkModelArchive(file);
+    } catch (e) {
+      return e as ConfigError;
+    }
+    throw new Error("no error");
+  };
+
+  it("passes the archive packModel writes, and unpacks it as it was", async () => {
+    const src = sampleDir({ "model.json": "{}", "weights/layer-0.bin": "123" });
+    const archive = await packModel(src, join(tempDir(), "model.tar.gz"));
+    expect(() => checkModelArchive(archive)).not.toThrow();
+    const dest = tempDir();
+    await unpackModel(archive, dest);
+    expect(readFileSync(join(dest, "weights", "layer-0.bin"), "utf8")).toBe("123");
+  });
+
+  it("refuses a file that is not a gzipped tar, with the hint", () => {
+    const f = join(tempDir(), "model.tar.gz");
+    writeFileSync(f, "not an archive at all, just text that is long enough to look like something");
+    const e = errorOf(f);
+    expect(e).toBeInstanceOf(ConfigError);
+    expect(e.message).toBe(`--model ${f} is not a gzipped tar archive`);
+    expect(e.hint).toContain("the model.tar.gz your training job wrote");
+  });
+
+  it("refuses an archive whose entries climb out of the model directory", async () => {
+    const root = tempDir();
+    mkdirSync(join(root, "in"));
+    writeFileSync(join(root, "evil.txt"), "x");
+    const archive = join(root, "model.tar.gz");
+    await create({ gzip: true, file: archive, cwd: join(root, "in"), preservePaths: true }, ["../evil.txt"]);
+    expect(errorOf(archive).message).toBe(`--model ${archive} holds entries SageMaker cannot unpack into /opt/ml/model: ../evil.txt (outside the model directory)`);
+  });
+
+  it("refuses an archive holding a FIFO", async () => {
+    const src = tempDir();
+    makeFifo(join(src, "pipe"));
+    const archive = join(tempDir(), "model.tar.gz");
+    // GNU tar archives a FIFO as one; node-tar's create skips it.
+    execFileSync("tar", ["-czf", archive, "-C", src, "pipe"]);
+    expect(errorOf(archive).message).toBe(`--model ${archive} holds entries SageMaker cannot unpack into /opt/ml/model: pipe (FIFO)`);
   });
 });
