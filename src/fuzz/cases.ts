@@ -95,6 +95,9 @@ function jsonMutations(sample: SeedSample, value: Json): fc.Arbitrary<FuzzCase> 
     return v !== null && typeof v === "object" && !Array.isArray(v);
   });
   return fc.oneof(
+    { withCrossShrink: true },
+    // First, so that cross-shrinking can carry any failure towards a value of its own: [[[[]]]] rather than the sample.
+    fc.integer({ min: 1, max: 64 }).map((d) => base(`empty arrays nested ${d} deep`, `${"[".repeat(d)}${"]".repeat(d)}`)),
     at.filter((p) => p.length > 0).map((p) => base(`the value at ${pathText(p)} removed`, render(setAt(value, p, () => undefined)))),
     ...(objects.length > 0
       ? [
@@ -110,6 +113,8 @@ function jsonMutations(sample: SeedSample, value: Json): fc.Arbitrary<FuzzCase> 
       base(`the value at ${pathText(p)} replaced by an array of ${n}`, render(setAt(value, p, (old) => Array.from({ length: n }, () => (Array.isArray(old) ? (old[0] ?? 0) : old))))),
     ),
     fc.integer({ min: 1, max: 64 }).map((d) => base(`nested ${d} levels deep`, `${"[".repeat(d)}${render(value)}${"]".repeat(d)}`)),
+    // Values of its own, unrelated to the sample: these shrink to a few bytes.
+    fc.jsonValue({ maxDepth: 6 }).map((v) => base(`the JSON value ${render(v as Json).slice(0, 40)}`, render(v as Json))),
     fc.integer({ min: 0, max: Math.max(0, render(value).length - 1) }).map((n) => base(`cut after ${n} bytes`, render(value).slice(0, n))),
     fc.constantFrom(Buffer.from([0xff, 0xfe]), Buffer.from([0xc3, 0x28]), Buffer.from([0xed, 0xa0, 0x80])).map((bad) =>
       base(`invalid UTF-8 (${bad.toString("hex")}) inside`, Buffer.concat([Buffer.from(render(value).slice(0, 1)), bad, Buffer.from(render(value).slice(1))])),
@@ -121,6 +126,13 @@ function jsonMutations(sample: SeedSample, value: Json): fc.Arbitrary<FuzzCase> 
 function csvRows(text: string): string[][] {
   return text.split(/\r?\n/).filter((l) => l.length > 0).map((l) => l.split(","));
 }
+
+/** A CSV field as a writer might emit it: a number, a bare word, or a quoted string that may hold commas, quotes and newlines. */
+const csvField: fc.Arbitrary<string> = fc.oneof(
+  fc.double({ noNaN: true }).map(String),
+  fc.string({ unit: fc.constantFrom("a", "1", " ", "."), maxLength: 4 }),
+  fc.string({ unit: fc.constantFrom("a", "1", ",", "\n", "\r", '"'), maxLength: 4 }).map((t) => `"${t.replace(/"/g, '""')}"`),
+);
 
 function csvMutations(sample: SeedSample): fc.Arbitrary<FuzzCase> {
   const rows = csvRows(sample.body.toString("utf8"));
@@ -137,6 +149,9 @@ function csvMutations(sample: SeedSample): fc.Arbitrary<FuzzCase> {
   const col = fc.nat({ max: width - 1 });
   const change = (r: number, fn: (cells: string[]) => string[]) => rows.map((cells, i) => (i === r ? fn([...cells]) : cells));
   return fc.oneof(
+    { withCrossShrink: true },
+    // CSV of its own first, quoting included, so that cross-shrinking carries a failure to a field or two ("\n").
+    fc.array(fc.array(csvField, { minLength: 1, maxLength: 4 }), { minLength: 1, maxLength: 4 }).map((rs) => base(`the CSV ${JSON.stringify(render(rs).slice(0, 40))}`, render(rs))),
     row.map((r) => base(`row ${r + 1} with a column fewer`, render(change(r, (c) => c.slice(0, -1))))),
     row.map((r) => base(`row ${r + 1} with a column more`, render(change(r, (c) => [...c, c[0] ?? "0"])))),
     fc.tuple(row, col).map(([r, c]) => base(`a quoted newline in row ${r + 1}, column ${c + 1}`, render(change(r, (cells) => cells.map((x, i) => (i === c ? `"${x}\n${x}"` : x)))))),
