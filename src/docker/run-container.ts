@@ -102,9 +102,11 @@ export function containerRunner(session: DockerSession): ContainerRunner {
       // Times count from the moment the Engine reports the container started.
       const t0 = performance.now();
       req.onStarted?.();
-      const { drained, stream } = await followLogs(docker, container, log);
+      // Long-lived calls go through the client without an idle timeout; the job's own timeout bounds them.
+      const streamed = session.streaming.getContainer(container.id);
+      const { drained, stream } = await followLogs(docker, streamed, log);
       let exitedAt = 0;
-      const exited = (container.wait() as Promise<{ StatusCode: number }>).then((r) => {
+      const exited = (streamed.wait() as Promise<{ StatusCode: number }>).then((r) => {
         exitedAt = performance.now();
         return r.StatusCode;
       });

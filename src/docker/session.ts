@@ -82,6 +82,15 @@ async function connect(): Promise<{ docker: Docker; apiVersion: string }> {
 }
 
 /**
+ * A client for the calls that stay open as long as a container runs (wait, followed logs): docker-modem's timeout is
+ * an idle timeout on the socket, and a container that is quiet for a minute would otherwise lose its exit and its log.
+ * Callers bound these themselves (the job's timeout, the stop grace, the session's end).
+ */
+function streamingClient(apiVersion: string): Docker {
+  return new Docker({ version: `v${apiVersion}` });
+}
+
+/**
  * One byoc-check run's hold on the Docker engine. Everything it creates carries the session label, and `close()`
  * removes all of it, even what a crash left half-made: it asks the engine for the label rather than trusting memory.
  */
@@ -91,10 +100,15 @@ export class DockerSession {
   private tempDirs: string[] = [];
   private closed = false;
 
+  /** For wait and followed logs only: no idle timeout (see streamingClient). */
+  readonly streaming: Docker;
+
   private constructor(
     readonly docker: Docker,
     readonly apiVersion: string,
-  ) {}
+  ) {
+    this.streaming = streamingClient(apiVersion);
+  }
 
   static async open(): Promise<DockerSession> {
     const { docker, apiVersion } = await connect();
@@ -149,8 +163,13 @@ export async function sweepStale(docker: Docker, options: { all?: boolean; excep
       continue; // not one of ours, or still being created
     }
     if (options.all || !ownerAlive(owner)) {
-      rmSync(dir, { recursive: true, force: true });
-      counts.tempDirs++;
+      try {
+        rmSync(dir, { recursive: true, force: true });
+        counts.tempDirs++;
+      } catch (e) {
+        // Files a container wrote as root cannot go without root: say so, and let the run go on.
+        problems.push(`temp dir ${dir}: ${(e as Error).message}`);
+      }
     }
   }
   return { ...counts, problems };
