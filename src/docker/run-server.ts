@@ -6,11 +6,16 @@ import type Docker from "dockerode";
 import { LogTailBuffer } from "../engine/jobs/log-tail.js";
 import type { StopOutcome } from "../engine/jobs/types.js";
 import type { Listener, RunningServer, ServerExit, ServerRunner } from "../engine/serve/runner.js";
+import { EnvironmentError } from "../errors.js";
 import { engineAddress, engineError, engineMessage, statusOf } from "./errors.js";
 import { EXEC_FAILED, createOptions, followLogs, raceSignal } from "./run-container.js";
 import type { DockerSession } from "./session.js";
 
 const LISTEN = "0A";
+/** How the Engine reports a program it could not exec at start: the image's fault, not the Engine's. */
+const START_FAILED = /exec|executable file not found|no such file or directory|permission denied|exec format error|not a directory/i;
+/** After SIGKILL, how long the Engine may take to report the exit. */
+const KILL_SETTLE_MS = 10_000;
 
 /** Decodes /proc/net/tcp's little-endian hex IPv4 address. */
 function ipv4(hex: string): string {
@@ -78,8 +83,11 @@ export function serverRunner(session: DockerSession): ServerRunner {
     const docker = session.docker;
     const log = new LogTailBuffer();
     let container: Docker.Container;
+    const creating = docker.createContainer(createOptions(session, req.spec, "server"));
+    // Interrupted while the Engine creates it: remove it when it lands, as nothing else will know of it.
+    creating.then((c) => (req.signal.aborted ? c.remove({ force: true, v: true }) : undefined)).catch(() => {});
     try {
-      container = await raceSignal(docker.createContainer(createOptions(session, req.spec, "server")), req.signal);
+      container = await raceSignal(creating, req.signal);
     } catch (e) {
       if (req.signal.aborted) throw req.signal.reason;
       if (statusOf(e) === 400) return { ok: false, startError: engineMessage(e).trim(), log: log.tail() };
@@ -94,16 +102,23 @@ export function serverRunner(session: DockerSession): ServerRunner {
       await remove();
       if (req.signal.aborted) throw req.signal.reason;
       if (statusOf(e) === undefined) throw engineError(e, "starting the server's container");
-      return { ok: false, startError: engineMessage(e).trim(), log: log.tail() };
+      const message = engineMessage(e).trim();
+      // Only runc's exec errors are the image's doing; a port the Engine cannot publish, a broken network, are not.
+      if (!START_FAILED.test(message)) {
+        throw new EnvironmentError(`the Docker engine could not start the server's container: ${message}`, "check the engine (docker info; its log), then run again");
+      }
+      return { ok: false, startError: message, log: log.tail() };
     }
     const startedAt = performance.now();
     try {
-      const { drained, stream } = await followLogs(docker, container, log);
+      // Long-lived calls go through the client without an idle timeout: a server may be quiet for minutes.
+      const streamed = session.streaming.getContainer(container.id);
+      const { drained, stream } = await followLogs(docker, streamed, log);
       const info = await container.inspect();
       const pid = info.State?.Pid;
       const ports = (info.NetworkSettings?.Ports ?? {}) as Record<string, Array<{ HostIp: string; HostPort: string }> | null>;
       let exit: ServerExit | undefined;
-      const exited: Promise<ServerExit> = (container.wait() as Promise<{ StatusCode: number }>)
+      const exited: Promise<ServerExit> = (streamed.wait() as Promise<{ StatusCode: number }>)
         .then(async (r) => {
           const afterMs = performance.now() - startedAt;
           await Promise.race([drained, sleep(2_000)]);
@@ -120,7 +135,7 @@ export function serverRunner(session: DockerSession): ServerRunner {
         })
         .catch(() => {
           // The container went away under us (removed, or the Engine restarted): treat it as gone.
-          exit ??= { exitCode: -1, oomKilled: false, afterMs: performance.now() - startedAt };
+          exit ??= { exitCode: -1, oomKilled: false, afterMs: performance.now() - startedAt, vanished: true };
           return exit;
         });
       let stopping: Promise<StopOutcome> | undefined;
@@ -142,15 +157,21 @@ export function serverRunner(session: DockerSession): ServerRunner {
           return (stopping ??= (async (): Promise<StopOutcome> => {
             if (exit) return { signal, graceMs, finishedFirst: true, killedAtDeadline: false };
             const sentAt = performance.now();
+            let gone = false;
             await container.kill({ signal }).catch((e: unknown) => {
-              if (statusOf(e) !== 409 && statusOf(e) !== 404) throw engineError(e, `sending ${signal} to the server`);
+              // 409/404: it exited (or went) between the test above and the signal: there was nothing to stop.
+              if (statusOf(e) === 409 || statusOf(e) === 404) gone = true;
+              else throw engineError(e, `sending ${signal} to the server`);
             });
+            if (gone) return { signal, graceMs, finishedFirst: true, killedAtDeadline: false };
             const timer = new AbortController();
             const onTime = await Promise.race([exited.then(() => true), sleep(graceMs, false, { signal: timer.signal }).catch(() => false)]);
             timer.abort();
             if (!onTime) await container.kill({ signal: "SIGKILL" }).catch(() => {});
-            const ended = await exited;
-            return { signal, graceMs, finishedFirst: false, sentAfterMs: sentAt - startedAt, exitedAfterMs: ended.afterMs - (sentAt - startedAt), killedAtDeadline: !onTime };
+            // SIGKILL cannot be refused, but the Engine may be slow to say so: bounded, then the clock says when.
+            const ended = await Promise.race([exited, sleep(KILL_SETTLE_MS).then(() => undefined)]);
+            const exitedAt = ended ? ended.afterMs : performance.now() - startedAt;
+            return { signal, graceMs, finishedFirst: false, sentAfterMs: sentAt - startedAt, exitedAfterMs: Math.max(0, exitedAt - (sentAt - startedAt)), killedAtDeadline: !onTime };
           })());
         },
         remove,

@@ -86,7 +86,7 @@ function describe(kind: HttpFailureKind, e: unknown, timeoutMs: number): string 
     case "reset":
       return "the connection was reset";
     case "timeout":
-      return `no answer within ${timeoutMs / 1000} s`;
+      return `no answer within ${timeoutMs < 1000 ? `${timeoutMs} ms` : `${timeoutMs / 1000} s`}`;
     default:
       return (e as Error)?.message ?? String(e);
   }
@@ -153,7 +153,9 @@ export function httpClient(origin: string, connections = 64): HttpClient {
       } catch (e) {
         const kind = deadline.aborted ? "timeout" : failureKind(e);
         if (req.signal?.aborted && !deadline.aborted) throw req.signal.reason;
-        return { ok: false, kind, message: describe(kind, e, req.timeoutMs), ...(status !== undefined ? { status } : {}), afterMs: performance.now() - t0 };
+        // Headers came, the body did not (in time, or whole): say so rather than "no answer".
+        const message = status !== undefined && kind === "timeout" ? `HTTP ${status}, but its body did not arrive within ${req.timeoutMs < 1000 ? `${req.timeoutMs} ms` : `${req.timeoutMs / 1000} s`}` : describe(kind, e, req.timeoutMs);
+        return { ok: false, kind, message, ...(status !== undefined ? { status } : {}), afterMs: performance.now() - t0 };
       }
     },
     async close() {

@@ -116,6 +116,8 @@ export interface Endpoint {
   invokeSamples(): Promise<Exchange[]>;
   /** SIGTERM, then SIGKILL when the grace passes, as SageMaker stops an instance (§2.1); once. */
   stop(): Promise<StopOutcome>;
+  /** Removes the container at once, running or not: for a check done with its server, with no grace to wait out. */
+  remove(): Promise<void>;
   /** For the writable-model scenario: the files under /opt/ml/model the server created or changed. */
   modelChanges(): string[];
 }
@@ -188,6 +190,7 @@ export function createEndpoints(input: EndpointsInput): Endpoints {
   const servers: RunningServer[] = [];
   const clients: HttpClient[] = [];
   let model: Promise<string> | undefined;
+  let closed = false;
   const kept = options.keepDir !== undefined;
 
   const modelDir = () =>
@@ -219,9 +222,13 @@ export function createEndpoints(input: EndpointsInput): Endpoints {
       // A copy, writable by whatever user the image runs as, so that what the server writes can be seen.
       const copy = join(dir, "model");
       cpSync(mounted, copy, { recursive: true, verbatimSymlinks: true });
+      // Files too: a non-root server that rewrites a model file must be able to, or the write goes unseen.
       const open = (d: string) => {
         chmodSync(d, 0o777);
-        for (const e of readdirSync(d, { withFileTypes: true })) if (e.isDirectory()) open(join(d, e.name));
+        for (const e of readdirSync(d, { withFileTypes: true })) {
+          if (e.isDirectory()) open(join(d, e.name));
+          else if (e.isFile()) chmodSync(join(d, e.name), 0o666);
+        }
       };
       open(copy);
       mounted = copy;
@@ -255,6 +262,11 @@ export function createEndpoints(input: EndpointsInput): Endpoints {
     if (!started.ok) return unstartedEndpoint(base, started.startError, started.log);
     const server = started.server;
     servers.push(server);
+    // A start that was in flight when the sandbox closed: nothing else will remove this one.
+    if (closed) {
+      await server.remove();
+      throw new Error("the endpoint sandbox closed while the server was starting");
+    }
     const address = server.address(port);
     const client = (input.http ?? httpClient)(`http://${address?.host ?? "127.0.0.1"}:${address?.port ?? 1}`);
     clients.push(client);
@@ -333,7 +345,9 @@ export function createEndpoints(input: EndpointsInput): Endpoints {
           }
           return out;
         })()),
-      stop: () => (stopped ??= server.stop("SIGTERM", options.stopGraceMs ?? limits.stopGraceMs)),
+      // --stop-grace may shorten the platform's 30 s, never lengthen it: a server that needs longer is killed there.
+      stop: () => (stopped ??= server.stop("SIGTERM", Math.min(options.stopGraceMs ?? limits.stopGraceMs, limits.stopGraceMs))),
+      remove: () => server.remove(),
       modelChanges() {
         if (!before) return [];
         const after = snapshot(mounted);
@@ -364,6 +378,7 @@ export function createEndpoints(input: EndpointsInput): Endpoints {
       accept: async () => nothing(),
       invokeSamples: async () => nothing(),
       stop: async () => ({ signal: "SIGTERM", graceMs: 0, finishedFirst: true, killedAtDeadline: false }),
+      remove: async () => {},
       modelChanges: () => [],
     };
     all.push(endpoint);
@@ -387,12 +402,15 @@ export function createEndpoints(input: EndpointsInput): Endpoints {
       }
     },
     endpoint(s) {
+      // After close(), a check still running past its deadline must not start a server nobody would remove.
+      if (closed) return Promise.reject(new Error("the endpoint sandbox is closed"));
       let p = memo.get(s);
       if (!p) memo.set(s, (p = start(s)));
       return p;
     },
     started: () => [...all],
     async close() {
+      closed = true;
       await Promise.all(servers.map((s) => s.remove()));
       await Promise.all(clients.map((c) => c.close()));
     },

@@ -17,6 +17,8 @@ export interface ServerExit {
   afterMs: number;
   /** The program could not be executed (runc's exec error): it never ran. */
   execFailed?: string;
+  /** The container went away without an exit status (removed under us, the Engine restarted): exitCode is -1. */
+  vanished?: true;
 }
 
 export interface RunningServer {
