@@ -68,8 +68,16 @@ const UNPACKABLE = new Set(["File", "OldFile", "ContiguousFile", "Directory", "S
 const HINT = "give the model.tar.gz your training job wrote (relative paths, regular files and directories), or a model directory";
 
 function entryProblem(path: string, type: string): string | undefined {
-  if (!UNPACKABLE.has(type)) return `${path} (${type})`;
-  if (path.startsWith("/") || path.split("/").includes("..")) return `${path} (outside the model directory)`;
+  if (!UNPACKABLE.has(type)) return ` (${type})`;
+  if (path.startsWith("/") || path.split("/").includes("..")) return " (outside the model directory)";
+  return undefined;
+}
+
+/** Link targets byoc-check's unpacker refuses: absolute, or climbing out with `..`. */
+function linkProblem(type: string, target: string | undefined): string | undefined {
+  if ((type !== "SymbolicLink" && type !== "Link") || !target) return undefined;
+  if (target.startsWith("/")) return ` (a link to the absolute path ${target}: give the model as a directory, --model DIR, to keep it)`;
+  if (type === "Link" && target.split("/").includes("..")) return ` (a hard link to ${target}, outside the model directory)`;
   return undefined;
 }
 
@@ -81,15 +89,15 @@ export function checkModelArchive(file: string): void {
   const problems: string[] = [];
   try {
     list({ file, sync: true, strict: true, onReadEntry: (e) => {
-      const p = entryProblem(e.path, e.type);
-      if (p && problems.length < 5) problems.push(p);
+      const p = entryProblem(e.path, e.type) ?? linkProblem(e.type, e.linkpath);
+      if (p && problems.length < 5) problems.push(`${e.path}${p}`);
     } });
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     const why = code === "ENOENT" ? "does not exist" : code === "EACCES" ? "cannot be read" : "is not a gzipped tar archive";
     throw new ConfigError(`--model ${file} ${why}`, HINT);
   }
-  if (problems.length > 0) throw new ConfigError(`--model ${file} holds entries SageMaker cannot unpack into /opt/ml/model: ${problems.join(", ")}`, HINT);
+  if (problems.length > 0) throw new ConfigError(`--model ${file} holds entries that cannot be unpacked into /opt/ml/model: ${problems.join(", ")}`, HINT);
 }
 
 /**
@@ -99,4 +107,5 @@ export function checkModelArchive(file: string): void {
 export async function unpackModel(file: string, dest: string): Promise<void> {
   checkModelArchive(file); // again: the file may have changed since the command line was read
   await extract({ file, cwd: dest, strict: true, preservePaths: false, preserveOwner: false, filter: (path, entry) => entryProblem(path, "type" in entry ? entry.type : "File") === undefined });
+  // (Relative symlinks that climb out are tar's to refuse: it will not write through them.)
 }

@@ -163,7 +163,7 @@ describe("checkModelArchive and unpackModel", () => {
     writeFileSync(join(root, "evil.txt"), "x");
     const archive = join(root, "model.tar.gz");
     await create({ gzip: true, file: archive, cwd: join(root, "in"), preservePaths: true }, ["../evil.txt"]);
-    expect(errorOf(archive).message).toBe(`--model ${archive} holds entries SageMaker cannot unpack into /opt/ml/model: ../evil.txt (outside the model directory)`);
+    expect(errorOf(archive).message).toBe(`--model ${archive} holds entries that cannot be unpacked into /opt/ml/model: ../evil.txt (outside the model directory)`);
   });
 
   it("refuses an archive holding a FIFO", async () => {
@@ -172,6 +172,17 @@ describe("checkModelArchive and unpackModel", () => {
     const archive = join(tempDir(), "model.tar.gz");
     // GNU tar archives a FIFO as one; node-tar's create skips it.
     execFileSync("tar", ["-czf", archive, "-C", src, "pipe"]);
-    expect(errorOf(archive).message).toBe(`--model ${archive} holds entries SageMaker cannot unpack into /opt/ml/model: pipe (FIFO)`);
+    expect(errorOf(archive).message).toBe(`--model ${archive} holds entries that cannot be unpacked into /opt/ml/model: pipe (FIFO)`);
+  });
+
+  it("refuses an absolute symlink up front, with the way around it, rather than fail while unpacking", async () => {
+    const src = tempDir();
+    writeFileSync(join(src, "model.json"), "{}");
+    symlinkSync("/opt/ml/model/model.json", join(src, "latest"));
+    const archive = join(tempDir(), "model.tar.gz");
+    execFileSync("tar", ["-czf", archive, "-C", src, "model.json", "latest"]);
+    expect(errorOf(archive).message).toBe(
+      `--model ${archive} holds entries that cannot be unpacked into /opt/ml/model: latest (a link to the absolute path /opt/ml/model/model.json: give the model as a directory, --model DIR, to keep it)`,
+    );
   });
 });
