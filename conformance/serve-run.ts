@@ -92,39 +92,54 @@ const PING_UNDER_LOAD_EVERY_MS = 100;
 const LOAD_MIN_MS = 2_000;
 const LOAD_MAX_PER_CLIENT = 200;
 
+/** Bodies read under load: enough to see an answer, never 6 MiB times hundreds of requests. */
+const LOAD_BODY_BYTES = 64 * 1024;
+
+/** Whether the concurrency run already happened on this endpoint (its results stay readable after a crash). */
+export function loadSent(endpoint: Endpoint): boolean {
+  return loads.has(endpoint);
+}
+
 /** The concurrency run of an endpoint, once: INF-CONCURRENCY judges its invocations, INF-PING-LATENCY its pings. */
 export function loadRun(endpoints: Endpoints, endpoint: Endpoint): Promise<LoadRun> {
   let p = loads.get(endpoint);
   if (!p) {
     p = (async () => {
+      // Each sample alone first: what fails alone is INF-INVOKE's finding, not the load's.
+      await endpoint.invokeSamples();
       const sample = endpoints.options.samples[0]!;
       const n = endpoints.options.concurrency;
       const headers: Record<string, string> = { "Content-Type": sample.contentType, ...(endpoints.options.accept ? { Accept: endpoints.options.accept } : {}) };
-      const pings: Promise<HttpOutcome>[] = [];
+      const pings: Promise<HttpOutcome | undefined>[] = [];
       let running = true;
       const pinger = (async () => {
-        while (running) {
-          pings.push(endpoint.ping());
+        while (running && endpoint.running()) {
+          // A ping that throws (the run interrupted) must not go unobserved: the load's own error says why.
+          pings.push(endpoint.ping().catch(() => undefined));
           await new Promise((r) => setTimeout(r, PING_UNDER_LOAD_EVERY_MS));
         }
       })();
-      // N clients, each sending back to back until the load has lasted long enough to ping under it.
-      const t0 = performance.now();
-      const perClient = await Promise.all(
-        Array.from({ length: n }, async (_, i) => {
-          const mine: Exchange[] = [];
-          do {
-            const x = await endpoint.send(`${sample.name} (${sample.contentType}), client ${i + 1} of ${n} at once`, { method: "POST", path: "/invocations", headers, body: sample.body, saveAs: sample.name, maxBodyBytes: endpoints.limits.responseMaxBytes });
-            mine.push(x);
-            if (!endpoint.running()) break;
-          } while (performance.now() - t0 < LOAD_MIN_MS && mine.length < LOAD_MAX_PER_CLIENT);
-          return mine;
-        }),
-      );
-      const invocations = perClient.flat();
-      running = false;
-      await pinger;
-      return { invocations, pings: await Promise.all(pings) };
+      try {
+        // N clients, each sending back to back until the load has lasted long enough to ping under it.
+        const t0 = performance.now();
+        const perClient = await Promise.all(
+          Array.from({ length: n }, async (_, i) => {
+            const mine: Exchange[] = [];
+            do {
+              const x = await endpoint.send(`${sample.name} (${sample.contentType}), client ${i + 1} of ${n} at once`, { method: "POST", path: "/invocations", headers, body: sample.body, saveAs: sample.name, maxBodyBytes: LOAD_BODY_BYTES });
+              mine.push(x);
+              if (!endpoint.running()) break;
+            } while (performance.now() - t0 < LOAD_MIN_MS && mine.length < LOAD_MAX_PER_CLIENT);
+            return mine;
+          }),
+        );
+        running = false;
+        await pinger;
+        return { invocations: perClient.flat(), pings: (await Promise.all(pings)).filter((x): x is HttpOutcome => x !== undefined) };
+      } finally {
+        running = false;
+        await pinger;
+      }
     })();
     loads.set(endpoint, p);
   }

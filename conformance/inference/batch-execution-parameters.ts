@@ -50,6 +50,13 @@ export default defineServeCheck({
       const findings: FindingInput[] = [];
       const x = await e.send("GET /execution-parameters", { method: "GET", path: "/execution-parameters", timeoutMs: endpoints.limits.invocationTimeoutMs, maxBodyBytes: 64 * 1024 });
       let detail: string;
+      if (!e.running()) {
+        return fail({
+          message: `the server exited (code ${e.exit()?.exitCode}) on GET /execution-parameters (${answered(x.outcome)})`,
+          fix: "Answer GET /execution-parameters with 404 if you do not implement it; a transform job calls it before the first record.",
+          evidence: serveEvidence(e, { exchanges: [x], actual: `exit ${e.exit()?.exitCode}`, expected: "200 with the parameters, or 404" }),
+        });
+      }
       if (x.outcome.ok && x.outcome.status === 200) {
         let data: unknown;
         try {
@@ -86,7 +93,7 @@ export default defineServeCheck({
       if (findings.length > 0) return fail(findings[0]!, ...findings.slice(1));
       return pass(`${detail}${before.length > 0 ? "; the samples answered as on the endpoint" : ""}`);
     } finally {
-      await e.stop();
+      await e.remove(); // done with it: no grace to wait out
     }
   },
 });

@@ -53,7 +53,17 @@ export default defineServeCheck({
         });
       }
       const [lo, hi] = SAFE_PORT_RANGE.split("-").map(Number) as [number, number];
-      const stray = ((await e.listeners()) ?? []).filter((l) => l.port !== BIND_PORT && l.port !== SERVE_PORT && (l.port < lo || l.port > hi));
+      const listening = (await e.listeners()) ?? [];
+      // Anything on 8080, HTTP or not, loopback or not: the containers of a pipeline share the port space.
+      const on8080 = listening.filter((l) => l.port === SERVE_PORT);
+      if (on8080.length > 0 && !(still && still.ok && still.status === 200)) {
+        findings.push({
+          message: `with ${asked} the server still listens on ${[...new Set(on8080.map((l) => `${l.address}:${l.port}`))].join(", ")}, outside SAGEMAKER_SAFE_PORT_RANGE=${SAFE_PORT_RANGE}`,
+          fix: `Open no port besides SAGEMAKER_BIND_TO_PORT outside SAGEMAKER_SAFE_PORT_RANGE; ${SERVE_PORT} may belong to another container on the instance.`,
+          evidence: serveEvidence(e, { actual: on8080.map((l) => `${l.address}:${l.port}`), expected: `nothing on ${SERVE_PORT}` }),
+        });
+      }
+      const stray = listening.filter((l) => l.port !== BIND_PORT && l.port !== SERVE_PORT && (l.port < lo || l.port > hi));
       if (stray.length > 0) {
         findings.push({
           message: `the server also listens on ${[...new Set(stray.map((l) => `${l.address}:${l.port}`))].join(", ")}, outside SAGEMAKER_SAFE_PORT_RANGE=${SAFE_PORT_RANGE}`,
@@ -64,7 +74,7 @@ export default defineServeCheck({
       if (findings.length > 0) return fail(findings[0]!, ...findings.slice(1));
       return pass(`with ${asked} /ping answered 200 on ${BIND_PORT} after ${seconds(r.afterMs)}, and nothing on ${SERVE_PORT}`);
     } finally {
-      await e.stop();
+      await e.remove(); // done with it: no grace to wait out
     }
   },
 });

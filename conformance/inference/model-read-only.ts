@@ -31,7 +31,7 @@ export default defineServeCheck({
     const rw = await endpoints.endpoint("writable-model");
     if (rw.readiness.kind === "ready") await rw.invokeSamples().catch(() => []);
     const changed = rw.modelChanges();
-    await rw.stop();
+    await rw.remove();
     if (changed.length === 0) return pass(`with a writable copy it wrote nothing under /opt/ml/model: what went wrong (${why}) has another cause`);
     return fail({
       message: `the server writes to /opt/ml/model (${changed.slice(0, 5).join(", ")}${changed.length > 5 ? `, and ${changed.length - 5} more` : ""}), which SageMaker mounts read-only: with it read-only, ${why}`,

@@ -43,7 +43,7 @@ export default defineServeCheck({
       }
       return await exercise(e, endpoints.options.samples[0], endpoints.limits.responseMaxBytes);
     } finally {
-      await e.stop();
+      await e.remove(); // done with it: no grace to wait out
     }
   },
 });

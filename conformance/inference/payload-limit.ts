@@ -62,12 +62,20 @@ export default defineServeCheck({
     const x = await endpoint.send(`${sample ? sample.name : "a JSON body"} padded to ${size} bytes`, { method: "POST", path: "/invocations", headers, body, saveAs: "padded-6MiB.bin", maxBodyBytes: endpoints.limits.responseMaxBytes });
     const o = x.outcome;
     const limit = endpoints.limits.requestMaxBytes;
+    const exit = endpoint.exit();
+    if (exit || !x.alive) {
+      return fail({
+        message: `the server exited${exit ? ` (code ${exit.exitCode}${exit.oomKilled ? ", out of memory" : ""})` : ""} on a ${size}-byte request (${answered(o)})`,
+        fix: "Read request bodies of up to 6 MiB without dying: stream them, and size memory for the largest payload.",
+        evidence: serveEvidence(endpoint, { exchanges: [x], actual: exit ? `exit ${exit.exitCode}` : "exited", expected: "an answer" }),
+      });
+    }
     const refused = (o.ok && o.status === 413) || (!o.ok && (o.kind === "reset" || o.kind === "closed"));
     if (refused || (!o.ok && o.kind === "timeout")) {
       return fail({
         message: refused
           ? `a ${size}-byte request was refused: ${answered(o)}; InvokeEndpoint accepts up to ${limit} bytes, so the server's own limit is lower`
-          : `a ${size}-byte request got no answer: ${answered(o)}`,
+          : `a ${size}-byte request got ${answered(o)}`,
         fix: refused
           ? "Raise the body limit of every layer to at least 6 MiB: nginx client_max_body_size 6m, Flask MAX_CONTENT_LENGTH, your framework's request size."
           : "Read large bodies promptly: a request of this size must be answered within the 60 s InvokeEndpoint waits.",

@@ -70,7 +70,10 @@ export default defineServeCheck({
       });
     };
     judge("on an idle server", idleL, pi, idle.length);
-    if (load && loadL) judge(`while ${endpoints.options.concurrency} invocations ran`, loadL, pl, load.pings.length);
+    // A server that died under the load is INF-CONCURRENCY's finding: its pings say nothing about latency.
+    const diedUnderLoad = load !== undefined && !endpoint.running();
+    if (load && loadL && !diedUnderLoad) judge(`while ${endpoints.options.concurrency} invocations ran`, loadL, pl, load.pings.length);
+    if (diedUnderLoad) stats.push("the server exited under the load (see INF-CONCURRENCY): /ping under load not judged");
     if (findings.length > 0) return fail(findings[0]!, ...findings.slice(1));
     return pass(`${stats.join("; ")}${load ? "" : " (no --sample: /ping under load not measured)"}`);
   },

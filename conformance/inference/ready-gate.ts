@@ -7,7 +7,7 @@ export default defineServeCheck({
   id: "INF-READY-GATE",
   clauses: ["inference#ping.startup-window"],
   severity: "warning",
-  title: "The server is ready within the readiness gate (60 s)",
+  title: "The server is ready within the readiness gate (--ready-gate, 60 s)",
   rationale:
     "Every new instance of the endpoint (creation, an update, auto scaling) waits this long before it takes traffic. A server that needs minutes passes only because the window allows it; on a slower instance, or with the 4 min window older endpoints had, it fails, and scaling out under load is slow.",
   fix: "Load the model faster (or lazily, after /ping first answers), or set ContainerStartupHealthCheckTimeoutInSeconds with room to spare.",

@@ -2,7 +2,7 @@ import { defineServeCheck, fail, pass, skip } from "../../src/engine/check.js";
 import { formatDuration } from "../../src/cli/duration.js";
 import { SERVE_PORT } from "../../src/engine/serve/endpoints.js";
 import { seconds } from "../job-run.js";
-import { serveEvidence } from "../serve-run.js";
+import { ms, serveEvidence } from "../serve-run.js";
 
 export default defineServeCheck({
   id: "INF-READY",
@@ -21,7 +21,7 @@ export default defineServeCheck({
     const window = `${formatDuration(endpoints.options.startupWindowMs)}${endpoints.options.startupWindowSet ? " (--startup-timeout)" : " (the platform default)"}`;
     switch (r.kind) {
       case "ready":
-        return pass(`/ping answered 200 ${seconds(r.afterMs)} after the container started (${r.polls} polls)`);
+        return pass(`/ping answered 200 ${ms(r.afterMs)} after the container started (${r.polls} polls)`);
       case "start-error":
         return fail({
           message: `the container could not start its program: ${r.message}`,
@@ -30,7 +30,7 @@ export default defineServeCheck({
           evidence: serveEvidence(endpoint),
         });
       case "exited": {
-        const how = r.exit.oomKilled ? "was killed for running out of memory" : `exited with code ${r.exit.exitCode}`;
+        const how = r.exit.oomKilled ? "was killed for running out of memory" : r.exit.vanished ? "disappeared (removed, or the Engine restarted)" : `exited with code ${r.exit.exitCode}`;
         return fail({
           message: `the server ${how} ${seconds(r.exit.afterMs)} after it started, before /ping answered 200`,
           fix: "Read the log tail: the server must keep running and serve /ping; a model it cannot load, or a write to the read-only /opt/ml/model, are the usual causes.",

@@ -23,14 +23,15 @@ export default defineServeCheck({
     const overridden = endpoints.options.stopGraceMs !== undefined;
     const grace = `${formatDuration(stop.graceMs)}${overridden ? " (--stop-grace)" : ""}`;
     if (stop.finishedFirst) return skip("the server exited before SIGTERM was sent");
-    if (!stop.killedAtDeadline) return pass(`exited ${endpoint.exit()?.exitCode} ${seconds(stop.exitedAfterMs!)} after SIGTERM (grace ${grace})`);
+    if (!stop.killedAtDeadline) return pass(`exited with code ${endpoint.exit()?.exitCode}, ${seconds(stop.exitedAfterMs!)} after SIGTERM (grace ${grace})`);
     const shell = shellForm(config.entrypoint ?? []);
     return fail({
       message: `the server was still running ${grace} after SIGTERM and was killed with SIGKILL${shell ? `: the shell-form ENTRYPOINT makes ${shell.shell[0]} PID 1, and it does not pass SIGTERM on` : ""}`,
       fix: shell
         ? "Write the ENTRYPOINT in exec form (a JSON array) so the server receives SIGTERM itself."
         : "Handle SIGTERM in the program that runs as PID 1 (a PID 1 without a handler ignores it): stop accepting, finish in-flight requests, exit. Or exec the server from your start script.",
-      where: shell ? { kind: "config", field: "Config.Entrypoint" } : { kind: "config", field: "Config.Cmd" },
+      // `serve` replaces CMD: the program at fault is the ENTRYPOINT's (or `serve` on PATH).
+      where: { kind: "config", field: "Config.Entrypoint" },
       evidence: serveEvidence(endpoint, { actual: `killed at ${grace}`, expected: `exit within ${grace} of SIGTERM` }),
     });
   },

@@ -51,7 +51,7 @@ describe("INF-BATCH", () => {
     );
     expect(runner.requests.map((r) => r.spec.env.some(([k]) => k === "SAGEMAKER_BATCH"))).toEqual([false, true]);
     expect(container(1).received.filter((r) => r !== "GET /ping")).toEqual(["GET /execution-parameters", "POST /invocations"]);
-    expect(container(1).signals).toEqual(["SIGTERM"]);
+    expect(container(1).removed).toBe(true); // removed, with no grace to wait out
     expect(container(0).running()).toBe(true);
   });
 

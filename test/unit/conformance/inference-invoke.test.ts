@@ -46,7 +46,7 @@ describe("INF-INVOKE", () => {
   it("fires when no answer comes within the invocation timeout", async () => {
     const { endpoints } = serveSandbox({ samples: [CSV] }, { handle: invocations(() => {}) }, { limits: { invocationTimeoutMs: 200 } });
     const f = onlyFinding(await runServeCheck(check, endpoints));
-    expect(f.message).toBe("sample.csv (text/csv): no answer within 0.2 s");
+    expect(f.message).toBe("sample.csv (text/csv): no answer within 200 ms");
     expect(f.fix).toBe("Answer within 0.2 s: InvokeEndpoint gives up then.");
     expect(f.evidence.actual).toBe("timeout");
   });

@@ -42,7 +42,7 @@ describe("INF-PING-LATENCY", () => {
   it("fires when /ping stops answering while invocations run", async () => {
     const { endpoints } = serveSandbox({ samples: [CSV] }, { handle: singleWorker() });
     const f = onlyFinding(await runServeCheck(check, endpoints));
-    expect(f.message).toMatch(/^\d+ of \d+ \/ping requests while 2 invocations ran failed or took 0\.3 s or more \(no answer within 0\.3 s\)$/);
+    expect(f.message).toMatch(/^\d+ of \d+ \/ping requests while 2 invocations ran failed or took 0\.3 s or more \(no answer within 300 ms\)$/);
     expect(f.fix).toBe("Answer /ping from a thread or worker that inference cannot block, and answer 200 whenever the server can take requests.");
     expect(f.evidence.expected).toBe("every /ping 200 within 0.3 s");
     // The invocation that kept the worker busy, to replay.

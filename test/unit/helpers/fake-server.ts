@@ -36,6 +36,8 @@ export interface FakeContainer {
   readonly received: string[];
   /** Signals stop() sent. */
   readonly signals: string[];
+  /** remove() was called on it. */
+  removed: boolean;
   /** Invocations being answered right now (kept by the script). */
   inFlight: number;
   running(): boolean;
@@ -136,6 +138,7 @@ export function fakeServerRunner(script: ServerScript = {}): FakeServerRunner {
       modelReadOnly: model.readOnly,
       received: [],
       signals: [],
+      removed: false,
       inFlight: 0,
       running: () => exit === undefined,
       env: (name) => req.spec.env.findLast(([k]) => k === name)?.[1],
@@ -225,6 +228,7 @@ export function fakeServerRunner(script: ServerScript = {}): FakeServerRunner {
       },
       async remove() {
         runner.removed++;
+        c.removed = true;
         c.exit(137);
       },
     };

@@ -100,7 +100,7 @@ describe("httpClient.request", () => {
     const t0 = performance.now();
     const f = failure(await client.request({ method: "GET", path: "/ping", timeoutMs: 150 }));
     expect(f.kind).toBe("timeout");
-    expect(f.message).toBe("no answer within 0.15 s");
+    expect(f.message).toBe("no answer within 150 ms");
     expect(f.status).toBeUndefined();
     expect(f.afterMs).toBeGreaterThanOrEqual(140);
     expect(performance.now() - t0).toBeLessThan(1_000);
