@@ -1,6 +1,7 @@
 // HTTP to the container under test: the only place byoc-check speaks HTTP (undici). The container is untrusted, so
 // every request has a deadline, every body read is bounded, and every failure comes back as a value, never a throw.
 import { connect } from "node:net";
+import { Readable } from "node:stream";
 import { Pool } from "undici";
 
 export interface HttpRequest {
@@ -14,6 +15,8 @@ export interface HttpRequest {
   maxBodyBytes?: number;
   /** Use a new connection and close it afterwards (a health checker's view; keep-alive otherwise). */
   fresh?: boolean;
+  /** Send the body with chunked transfer encoding, no Content-Length (batch transform's MaxPayloadInMB=0 does). */
+  chunked?: boolean;
   signal?: AbortSignal;
 }
 
@@ -119,7 +122,8 @@ export function httpClient(origin: string, connections = 64): HttpClient {
           method: req.method,
           path: req.path,
           headers: req.headers ?? {},
-          body: req.body ?? null,
+          // A stream of unknown length goes out chunked.
+          body: req.body === undefined ? null : req.chunked ? Readable.from([req.body]) : req.body,
           signal,
           reset: req.fresh === true,
           headersTimeout: req.timeoutMs,

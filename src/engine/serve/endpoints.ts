@@ -19,6 +19,7 @@ export const SERVE_SCENARIOS = {
   "bind-to-port": `SAGEMAKER_BIND_TO_PORT=${9081} and SAGEMAKER_SAFE_PORT_RANGE=9081-9099, as in a serial pipeline or multi-container endpoint`,
   "multi-model": "SAGEMAKER_MULTI_MODEL=true and your model as model-a and model-b under /opt/ml/models, as a multi-model endpoint",
   batch: "SAGEMAKER_BATCH=true with the batch transform variables, as a transform job",
+  fuzz: "your model, sent fuzzed requests (started again after a crash)",
 } as const;
 export type ServeScenario = keyof typeof SERVE_SCENARIOS;
 
@@ -99,8 +100,14 @@ export interface Endpoint {
   exit(): ServerExit | undefined;
   log(): LogTail;
   listeners(): Promise<Listener[] | undefined>;
-  /** One request, recorded; its body (if any) is saved under the sandbox so the curl line can send it again. */
-  send(label: string, req: Omit<HttpRequest, "timeoutMs"> & { timeoutMs?: number; saveAs?: string }): Promise<Exchange>;
+  /**
+   * One request, recorded; its body (if any) is saved under the sandbox so the curl line can send it again, unless
+   * `save` is false (the fuzzer saves only the cases it reports).
+   */
+  send(label: string, req: Omit<HttpRequest, "timeoutMs"> & { timeoutMs?: number; saveAs?: string; save?: boolean }): Promise<Exchange>;
+  /** A mark in the server's log; logSince(mark) gives what it wrote after, as far as the kept tail reaches. */
+  logMark(): number;
+  logSince(mark: number): string;
   /** The container port the server is asked to serve on: 8080, or SAGEMAKER_BIND_TO_PORT. */
   port: number;
   /** GET /ping with the platform's 2 s timeout, on a new connection as a health checker makes. */
@@ -128,6 +135,8 @@ export interface Endpoints {
   /** Why no endpoint can run with what the user gave (no model; the training that was to make it failed), or undefined. */
   unavailable(): Promise<string | undefined>;
   endpoint(s: ServeScenario): Promise<Endpoint>;
+  /** Removes the scenario's server, if any, and starts it afresh: the fuzzer goes on after a crash this way. */
+  restart(s: ServeScenario): Promise<Endpoint>;
   /** Every endpoint started, in order. */
   started(): Endpoint[];
   /** Upper bound for one inference check. */
@@ -283,7 +292,7 @@ export function createEndpoints(input: EndpointsInput): Endpoints {
     const written = new Set<string>();
     const send: Endpoint["send"] = async (label, req) => {
       let bodyFile: string | undefined;
-      if (req.body !== undefined) {
+      if (req.body !== undefined && req.save !== false) {
         bodyFile = join(requestsDir, req.saveAs ?? `request-${++saved}.bin`);
         // Once per name: a load run sends the same sample hundreds of times, and the event loop has timing to do.
         if (!written.has(bodyFile)) {
@@ -301,7 +310,7 @@ export function createEndpoints(input: EndpointsInput): Endpoints {
         headers,
         bodyBytes: req.body?.length ?? 0,
         outcome,
-        curl: curlLine(port, req.method, req.path, headers, bodyFile),
+        curl: curlLine(port, req.method, req.path, req.chunked ? { ...headers, "Transfer-Encoding": "chunked" } : headers, bodyFile ?? (req.body !== undefined ? "BODY" : undefined)),
         alive: server.exit() === undefined,
       };
       return exchange;
@@ -316,6 +325,14 @@ export function createEndpoints(input: EndpointsInput): Endpoints {
       running: () => server.exit() === undefined,
       exit: () => server.exit(),
       log: () => server.log(),
+      logMark: () => server.log().bytes,
+      logSince(mark) {
+        const tail = server.log();
+        const n = tail.bytes - mark;
+        if (n <= 0) return "";
+        const bytes = Buffer.from(tail.text);
+        return bytes.subarray(Math.max(0, bytes.length - n)).toString("utf8");
+      },
       listeners: () => server.listeners(),
       send,
       ping: () => client.request({ method: "GET", path: "/ping", timeoutMs: limits.pingTimeoutMs, fresh: true, maxBodyBytes: 64 * 1024, signal: input.signal }),
@@ -371,6 +388,8 @@ export function createEndpoints(input: EndpointsInput): Endpoints {
       running: () => false,
       exit: () => undefined,
       log: () => log,
+      logMark: () => log.bytes,
+      logSince: () => "",
       listeners: async () => undefined,
       send: async () => nothing(),
       ping: async () => nothing(),
@@ -407,6 +426,12 @@ export function createEndpoints(input: EndpointsInput): Endpoints {
       let p = memo.get(s);
       if (!p) memo.set(s, (p = start(s)));
       return p;
+    },
+    async restart(s) {
+      const old = memo.get(s);
+      memo.delete(s);
+      if (old) await (await old.catch(() => undefined))?.remove();
+      return this.endpoint(s);
     },
     started: () => [...all],
     async close() {

@@ -1,5 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { depth } from "./nesting.js";
 import { type FuzzCase, caseArbitrary } from "../../../src/fuzz/cases.js";
 import { type CaseResult, judge } from "../../../src/fuzz/oracle.js";
 import { type FuzzTarget, caseAt, fuzz } from "../../../src/fuzz/run.js";
@@ -13,15 +14,6 @@ const LIMITS = { pingTimeoutMs: 2_000 };
 const ok = (status: number, type = "application/json", body = "[1]"): HttpOutcome => ({ ok: true, status, headers: { "content-type": type }, body: Buffer.from(body), bodyOver: false, headersMs: 1, totalMs: 2 });
 const PING = ok(200, "text/plain", "");
 
-function depth(text: string): number {
-  let d = 0;
-  let max = 0;
-  for (const ch of text) {
-    if (ch === "[" || ch === "{") max = Math.max(max, ++d);
-    else if (ch === "]" || ch === "}") d--;
-  }
-  return max;
-}
 
 /** A server with planted bugs only particular inputs reach, as a pure function of the case. */
 function planted(c: FuzzCase): CaseResult {

@@ -1,0 +1,56 @@
+// The fuzzer's view of a hosted endpoint: each case POSTed to /invocations, then /ping, with the log lines the server
+// wrote meanwhile; a server that died is started again before the next case, so a crash does not end the search.
+import type { Endpoint, Endpoints } from "../engine/serve/endpoints.js";
+import type { FuzzCase } from "./cases.js";
+import type { CaseResult } from "./oracle.js";
+import type { FuzzTarget } from "./run.js";
+
+/** After a failed /ping, how long a dying process gets to be seen dead: a crash, not a slow health check. */
+const DEATH_SETTLE_MS = 300;
+
+export interface EndpointTarget extends FuzzTarget {
+  /** Times the server was started again after it died. */
+  restarts(): number;
+  /** The endpoint the last case went to (for its docker run line and log). */
+  current(): Endpoint | undefined;
+}
+
+export interface CaseEvidence extends CaseResult {
+  /** What the server logged while it handled the case. */
+  log: string;
+}
+
+export function endpointTarget(endpoints: Endpoints, responseMaxBytes: number): EndpointTarget & { execute(c: FuzzCase): Promise<CaseEvidence> } {
+  let endpoint: Endpoint | undefined;
+  let restarts = 0;
+  const ready = async (): Promise<Endpoint> => {
+    if (endpoint?.running()) return endpoint;
+    if (endpoint) restarts++;
+    endpoint = endpoint ? await endpoints.restart("fuzz") : await endpoints.endpoint("fuzz");
+    if (endpoint.readiness.kind !== "ready") throw new Error(`the server did not ${restarts > 0 ? "come back up after a crash" : "become ready"} for fuzzing (${endpoint.readiness.kind})`);
+    return endpoint;
+  };
+  return {
+    restarts: () => restarts,
+    current: () => endpoint,
+    async execute(c) {
+      const e = await ready();
+      const mark = e.logMark();
+      const x = await e.send(c.what, {
+        method: "POST",
+        path: "/invocations",
+        headers: c.headers,
+        body: c.body,
+        save: false,
+        maxBodyBytes: responseMaxBytes,
+        ...(c.chunked ? { chunked: true } : {}),
+      });
+      let ping = e.running() ? await e.ping() : undefined;
+      if (ping && !ping.ok) {
+        await new Promise((r) => setTimeout(r, DEATH_SETTLE_MS));
+        if (!e.running()) ping = undefined;
+      }
+      return { outcome: x.outcome, alive: e.running(), ...(ping ? { ping } : {}), log: e.logSince(mark) };
+    },
+  };
+}
