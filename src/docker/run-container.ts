@@ -20,7 +20,8 @@ function unstarted(startError: string, log: LogTail, durationMs = 0): ContainerO
   return { startError, exitCode: null, durationMs, timedOut: false, oomKilled: false, log, changes: [] };
 }
 
-export function createOptions(session: DockerSession, spec: ContainerSpec, role: "job" | "server"): Docker.ContainerCreateOptions {
+/** `network` is the session's own bridge, taken for "bridge": the container gets out, but not to other containers. */
+export function createOptions(session: DockerSession, spec: ContainerSpec, role: "job" | "server", network: string): Docker.ContainerCreateOptions {
   const ports = spec.ports ?? [];
   return {
     Image: spec.image,
@@ -34,7 +35,7 @@ export function createOptions(session: DockerSession, spec: ContainerSpec, role:
     OpenStdin: false,
     HostConfig: {
       Binds: spec.mounts.map((m) => `${m.source}:${m.target}${m.readOnly ? ":ro" : ""}`),
-      NetworkMode: spec.network,
+      NetworkMode: spec.network === "bridge" ? network : spec.network,
       // The image is untrusted: what it serves is reachable from this machine only, at a port the Engine picks.
       ...(ports.length > 0 ? { PortBindings: Object.fromEntries(ports.map((p) => [`${p}/tcp`, [{ HostIp: "127.0.0.1", HostPort: "" }]])) } : {}),
       Privileged: false,
@@ -83,7 +84,8 @@ export function containerRunner(session: DockerSession): ContainerRunner {
     const log = new LogTailBuffer();
     let container: Docker.Container;
     try {
-      container = await raceSignal(docker.createContainer(createOptions(session, req.spec, "job")), req.signal);
+      const network = req.spec.network === "bridge" ? await raceSignal(session.network(), req.signal) : "none";
+      container = await raceSignal(docker.createContainer(createOptions(session, req.spec, "job", network)), req.signal);
     } catch (e) {
       if (req.signal.aborted) throw req.signal.reason;
       // 400: the Engine refuses this image and command (no command at all, say): the job cannot start.

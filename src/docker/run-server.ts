@@ -83,7 +83,8 @@ export function serverRunner(session: DockerSession): ServerRunner {
     const docker = session.docker;
     const log = new LogTailBuffer();
     let container: Docker.Container;
-    const creating = docker.createContainer(createOptions(session, req.spec, "server"));
+    const network = req.spec.network === "bridge" ? await raceSignal(session.network(), req.signal) : "none";
+    const creating = docker.createContainer(createOptions(session, req.spec, "server", network));
     // Interrupted while the Engine creates it: remove it when it lands, as nothing else will know of it.
     creating.then((c) => (req.signal.aborted ? c.remove({ force: true, v: true }) : undefined)).catch(() => {});
     try {

@@ -120,6 +120,24 @@ export class DockerSession {
     return { [SESSION_LABEL]: this.id, [OWNER_LABEL]: ownerLabel(this.owner), ...extra };
   }
 
+  /**
+   * This session's own bridge network, made on first use: the containers under test reach the outside as on Docker's
+   * default bridge, but not the other containers of this machine. Labelled, so close() and the sweep remove it.
+   */
+  network(): Promise<string> {
+    return (this.networkName ??= (async () => {
+      const name = `byoc-check-${this.id.slice(0, 12)}`;
+      try {
+        await this.docker.createNetwork({ Name: name, Driver: "bridge", Labels: this.labels({ [`${LABEL_PREFIX}.role`]: "network" }) });
+      } catch (e) {
+        throw engineError(e, "creating the session's network");
+      }
+      return name;
+    })());
+  }
+
+  private networkName: Promise<string> | undefined;
+
   /** A private temp dir, removed by close() and, if the process dies first, by the next run's sweep. */
   tempDir(purpose: string): string {
     const dir = mkdtempSync(join(tmpdir(), `${TEMP_PREFIX}${purpose}-`));

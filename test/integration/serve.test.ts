@@ -90,6 +90,10 @@ describe("the endpoint sandbox", () => {
     // It loads for 5 s before it listens: the interrupt lands while byoc-check polls /ping.
     const run = startCli(["-c", "inference", "--model", MODEL, "byoc-check-fixture/serve-slow-start:latest"]);
     await waitFor(() => serverContainers().length > 0, 60_000, "the server's container to run");
+    // On the session's own network, not Docker's default bridge: it cannot reach the machine's other containers.
+    const [id] = serverContainers();
+    const networks = execFileSync("docker", ["inspect", "--format", "{{range $k, $v := .NetworkSettings.Networks}}{{$k}} {{end}}", id!], { encoding: "utf8" }).trim();
+    expect(networks).toMatch(/^byoc-check-[0-9a-f-]{12}$/);
     const t0 = Date.now();
     run.child.kill("SIGINT");
     const r = await run.done;
