@@ -12,6 +12,7 @@ import { EXEC_FAILED, createOptions, followLogs, raceSignal } from "./run-contai
 import type { DockerSession } from "./session.js";
 
 const LISTEN = "0A";
+const DOCKER_DNS = "127.0.0.11";
 /** How the Engine reports a program it could not exec at start: the image's fault, not the Engine's. */
 const START_FAILED = /exec|executable file not found|no such file or directory|permission denied|exec format error|not a directory/i;
 /** After SIGKILL, how long the Engine may take to report the exit. */
@@ -72,7 +73,8 @@ async function readListeners(pid: number | undefined, containerId: string): Prom
     const cgroup = await readFile(`/proc/${pid}/cgroup`, "utf8");
     if (!cgroup.includes(containerId)) return undefined;
     const [t4, t6] = await Promise.all([readFile(`/proc/${pid}/net/tcp`, "utf8"), readFile(`/proc/${pid}/net/tcp6`, "utf8").catch(() => "")]);
-    return [...parseListeners(t4, 4), ...parseListeners(t6, 6)];
+    // Docker's embedded DNS server listens at 127.0.0.11 in every container on a user-defined network: the Engine's, not the image's.
+    return [...parseListeners(t4, 4), ...parseListeners(t6, 6)].filter((l) => l.address !== DOCKER_DNS);
   } catch {
     return undefined;
   }
