@@ -23,10 +23,6 @@ export function isSuccess(o: HttpOutcome): boolean {
   return o.ok && o.status >= 200 && o.status < 300;
 }
 
-export function serverError(o: HttpOutcome): boolean {
-  return !o.ok || o.status >= 500;
-}
-
 /** What every finding about an endpoint carries. */
 export function serveEvidence(
   endpoint: Endpoint,
@@ -45,16 +41,28 @@ export function serveEvidence(
   };
 }
 
-/**
- * The scenario's endpoint for a check that needs a server answering /ping, or the skip that stands in for it: no
- * model was given, or the server never became ready (that is INF-READY's finding).
- */
-export async function readyEndpoint(endpoints: Endpoints, scenario: ServeScenario = "default"): Promise<{ endpoint: Endpoint } | { outcome: Outcome }> {
+/** The scenario's endpoint, started (ready or not), or the skip that stands in for it when there is no model. */
+export async function startedEndpoint(endpoints: Endpoints, scenario: ServeScenario = "default"): Promise<{ endpoint: Endpoint } | { outcome: Outcome }> {
   const unavailable = await endpoints.unavailable();
   if (unavailable) return { outcome: skip(unavailable) };
-  const endpoint = await endpoints.endpoint(scenario);
+  return { endpoint: await endpoints.endpoint(scenario) };
+}
+
+/**
+ * The scenario's endpoint for a check that needs a server answering /ping, or the skip that stands in for it: no
+ * model was given, the server never became ready (INF-READY's finding), or it has exited since. `judgedAfterExit`
+ * names what an earlier check already sent, whose answers this check judges even when they killed the server.
+ */
+export async function readyEndpoint(
+  endpoints: Endpoints,
+  scenario: ServeScenario = "default",
+  judgedAfterExit?: (endpoint: Endpoint) => boolean,
+): Promise<{ endpoint: Endpoint } | { outcome: Outcome }> {
+  const got = await startedEndpoint(endpoints, scenario);
+  if ("outcome" in got) return got;
+  const { endpoint } = got;
   if (endpoint.readiness.kind !== "ready") return { outcome: skip(`the server never answered /ping with 200; see ${READY_OWNER}`) };
-  if (!endpoint.running()) return { outcome: skip(`the server has exited (${endpoint.exit()?.exitCode ?? "?"}); see the check that ended it`) };
+  if (!endpoint.running() && !judgedAfterExit?.(endpoint)) return { outcome: skip(`the server has exited (${endpoint.exit()?.exitCode ?? "?"}); see the check that ended it`) };
   return { endpoint };
 }
 

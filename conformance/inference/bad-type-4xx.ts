@@ -1,4 +1,4 @@
-import { defineServeCheck, fail, pass, skip } from "../../src/engine/check.js";
+import { defineServeCheck, fail, pass } from "../../src/engine/check.js";
 import { UNSUPPORTED_TYPE, answered, badTypeRun, badTypeSent, readyEndpoint, serveEvidence } from "../serve-run.js";
 
 export default defineServeCheck({
@@ -12,10 +12,7 @@ export default defineServeCheck({
   needs: { endpoints: true },
   async run({ endpoints }) {
     // The request INF-BAD-TYPE-SURVIVES sent is judged here too, even when it killed the server.
-    const unavailable = await endpoints.unavailable();
-    if (unavailable) return skip(unavailable);
-    const first = await endpoints.endpoint("default");
-    const got = first.readiness.kind === "ready" && badTypeSent(first) ? { endpoint: first } : await readyEndpoint(endpoints);
+    const got = await readyEndpoint(endpoints, "default", badTypeSent);
     if ("outcome" in got) return got.outcome;
     const { endpoint } = got;
     const { exchange } = await badTypeRun(endpoint);

@@ -1,6 +1,6 @@
 import { defineServeCheck, fail, pass, skip, type FindingInput } from "../../src/engine/check.js";
 import { BATCH_ENV } from "../../src/engine/serve/endpoints.js";
-import { answered, isSuccess, serveEvidence } from "../serve-run.js";
+import { answered, isSuccess, serveEvidence, startedEndpoint } from "../serve-run.js";
 
 const STRATEGIES = ["MULTI_RECORD", "SINGLE_RECORD"];
 
@@ -33,9 +33,9 @@ export default defineServeCheck({
   fix: "Answer /execution-parameters with 404, or with {\"MaxConcurrentTransforms\": N, \"BatchStrategy\": \"MULTI_RECORD\" | \"SINGLE_RECORD\", \"MaxPayloadInMB\": M} within the limits; read SAGEMAKER_BATCH case-insensitively.",
   needs: { endpoints: true },
   async run({ endpoints, spec }) {
-    const unavailable = await endpoints.unavailable();
-    if (unavailable) return skip(unavailable);
-    const plain = await endpoints.endpoint("default");
+    const started = await startedEndpoint(endpoints);
+    if ("outcome" in started) return started.outcome;
+    const plain = started.endpoint;
     if (plain.readiness.kind !== "ready") return skip("the server never answered /ping with 200; see INF-READY");
     const e = await endpoints.endpoint("batch");
     try {

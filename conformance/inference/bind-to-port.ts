@@ -1,7 +1,7 @@
 import { defineServeCheck, fail, pass, skip } from "../../src/engine/check.js";
 import { BIND_PORT, SAFE_PORT_RANGE, SERVE_PORT } from "../../src/engine/serve/endpoints.js";
 import { seconds } from "../job-run.js";
-import { answered, serveEvidence } from "../serve-run.js";
+import { answered, serveEvidence, startedEndpoint } from "../serve-run.js";
 
 export const BIND_LABEL = "com.amazonaws.sagemaker.capabilities.accept-bind-to-port";
 
@@ -18,9 +18,9 @@ export default defineServeCheck({
     if (config.labels[BIND_LABEL] !== "true") {
       return skip(`the image does not carry ${BIND_LABEL}=true, so SageMaker never sets SAGEMAKER_BIND_TO_PORT for it (and refuses it in pipelines and multi-container endpoints)`);
     }
-    const unavailable = await endpoints.unavailable();
-    if (unavailable) return skip(unavailable);
-    const e = await endpoints.endpoint("bind-to-port");
+    const started = await startedEndpoint(endpoints, "bind-to-port");
+    if ("outcome" in started) return started.outcome;
+    const e = started.endpoint;
     try {
       const r = e.readiness;
       const asked = `SAGEMAKER_BIND_TO_PORT=${BIND_PORT}`;

@@ -14,8 +14,7 @@ export default defineServeCheck({
     const none = noSamples(endpoints);
     if (none) return none;
     // A load INF-PING-LATENCY already ran is judged here, even when it killed the server.
-    const first = await endpoints.endpoint("default");
-    const got = first.readiness.kind === "ready" && loadSent(first) ? { endpoint: first } : await readyEndpoint(endpoints);
+    const got = await readyEndpoint(endpoints, "default", loadSent);
     if ("outcome" in got) return got.outcome;
     const { endpoint } = got;
     const [alone] = await endpoint.invokeSamples();

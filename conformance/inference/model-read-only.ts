@@ -1,6 +1,6 @@
 import { defineServeCheck, fail, pass, skip } from "../../src/engine/check.js";
 import type { Endpoint } from "../../src/engine/serve/endpoints.js";
-import { answered, isSuccess, serveEvidence } from "../serve-run.js";
+import { answered, isSuccess, serveEvidence, startedEndpoint } from "../serve-run.js";
 
 /** What went wrong with the read-only model, if anything: a start that never got ready, or failed sample requests. */
 async function trouble(endpoint: Endpoint): Promise<string | undefined> {
@@ -22,9 +22,9 @@ export default defineServeCheck({
   fix: "Write caches and converted models to /tmp or another writable directory, never under /opt/ml/model.",
   needs: { endpoints: true },
   async run({ endpoints }) {
-    const unavailable = await endpoints.unavailable();
-    if (unavailable) return skip(unavailable);
-    const ro = await endpoints.endpoint("default");
+    const started = await startedEndpoint(endpoints);
+    if ("outcome" in started) return started.outcome;
+    const ro = started.endpoint;
     if (ro.readiness.kind === "start-error") return skip("the container did not start; see INF-READY");
     const why = await trouble(ro);
     if (!why) return pass(`served from a read-only /opt/ml/model${endpoints.options.samples.length > 0 ? " and answered the samples" : ""}`);

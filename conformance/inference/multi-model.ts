@@ -1,6 +1,6 @@
 import { defineServeCheck, fail, pass, skip, type FindingInput } from "../../src/engine/check.js";
 import { MME_MODELS, type Endpoint, type Exchange, type HttpOutcome } from "../../src/engine/serve/endpoints.js";
-import { answered, isSuccess, serveEvidence } from "../serve-run.js";
+import { answered, isSuccess, serveEvidence, startedEndpoint } from "../serve-run.js";
 
 export const MME_LABEL = "com.amazonaws.sagemaker.capabilities.multi-models";
 
@@ -30,9 +30,9 @@ export default defineServeCheck({
   needs: { endpoints: true, config: true },
   async run({ endpoints, config }) {
     if (config.labels[MME_LABEL] !== "true") return skip(`the image does not carry ${MME_LABEL}=true, so SageMaker does not host it as a multi-model endpoint`);
-    const unavailable = await endpoints.unavailable();
-    if (unavailable) return skip(unavailable);
-    const e = await endpoints.endpoint("multi-model");
+    const started = await startedEndpoint(endpoints, "multi-model");
+    if ("outcome" in started) return started.outcome;
+    const e = started.endpoint;
     try {
       if (e.readiness.kind !== "ready") {
         return fail({

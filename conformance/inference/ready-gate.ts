@@ -1,7 +1,7 @@
 import { defineServeCheck, fail, pass, skip } from "../../src/engine/check.js";
 import { formatDuration } from "../../src/cli/duration.js";
 import { seconds } from "../job-run.js";
-import { READY_OWNER, serveEvidence } from "../serve-run.js";
+import { READY_OWNER, serveEvidence, startedEndpoint } from "../serve-run.js";
 
 export default defineServeCheck({
   id: "INF-READY-GATE",
@@ -13,9 +13,9 @@ export default defineServeCheck({
   fix: "Load the model faster (or lazily, after /ping first answers), or set ContainerStartupHealthCheckTimeoutInSeconds with room to spare.",
   needs: { endpoints: true },
   async run({ endpoints }) {
-    const unavailable = await endpoints.unavailable();
-    if (unavailable) return skip(unavailable);
-    const endpoint = await endpoints.endpoint("default");
+    const started = await startedEndpoint(endpoints);
+    if ("outcome" in started) return started.outcome;
+    const endpoint = started.endpoint;
     const r = endpoint.readiness;
     if (r.kind !== "ready") return skip(`the server never answered /ping with 200; see ${READY_OWNER}`);
     const gate = endpoints.options.readyGateMs;

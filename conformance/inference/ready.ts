@@ -1,8 +1,8 @@
-import { defineServeCheck, fail, pass, skip } from "../../src/engine/check.js";
+import { defineServeCheck, fail, pass } from "../../src/engine/check.js";
 import { formatDuration } from "../../src/cli/duration.js";
 import { SERVE_PORT } from "../../src/engine/serve/endpoints.js";
 import { seconds } from "../job-run.js";
-import { ms, serveEvidence } from "../serve-run.js";
+import { ms, serveEvidence, startedEndpoint } from "../serve-run.js";
 
 export default defineServeCheck({
   id: "INF-READY",
@@ -14,9 +14,9 @@ export default defineServeCheck({
   fix: "Start an HTTP server on 0.0.0.0:8080 from `serve` that answers GET /ping with 200 once the model is loaded.",
   needs: { endpoints: true },
   async run({ endpoints }) {
-    const unavailable = await endpoints.unavailable();
-    if (unavailable) return skip(unavailable);
-    const endpoint = await endpoints.endpoint("default");
+    const started = await startedEndpoint(endpoints);
+    if ("outcome" in started) return started.outcome;
+    const endpoint = started.endpoint;
     const r = endpoint.readiness;
     const window = `${formatDuration(endpoints.options.startupWindowMs)}${endpoints.options.startupWindowSet ? " (--startup-timeout)" : " (the platform default)"}`;
     switch (r.kind) {

@@ -2,7 +2,7 @@ import { defineServeCheck, fail, pass, skip } from "../../src/engine/check.js";
 import { formatDuration } from "../../src/cli/duration.js";
 import { shellForm } from "../../src/image/command.js";
 import { seconds } from "../job-run.js";
-import { serveEvidence } from "../serve-run.js";
+import { serveEvidence, startedEndpoint } from "../serve-run.js";
 
 export default defineServeCheck({
   id: "INF-SIGTERM",
@@ -14,9 +14,9 @@ export default defineServeCheck({
   fix: "Use an exec-form ENTRYPOINT so the server is PID 1, and stop on SIGTERM: finish in-flight requests, then exit.",
   needs: { endpoints: true, config: true },
   async run({ endpoints, config }) {
-    const unavailable = await endpoints.unavailable();
-    if (unavailable) return skip(unavailable);
-    const endpoint = await endpoints.endpoint("default");
+    const started = await startedEndpoint(endpoints);
+    if ("outcome" in started) return started.outcome;
+    const endpoint = started.endpoint;
     if (endpoint.readiness.kind === "start-error") return skip("the container did not start; see INF-READY");
     if (!endpoint.running()) return skip(`the server had already exited (${endpoint.exit()?.exitCode}); see INF-READY and the checks before this one`);
     const stop = await endpoint.stop();

@@ -85,4 +85,8 @@ describe("INF-CONCURRENCY", () => {
     const notReady = serveSandbox({ samples: [CSV], startupWindowMs: 100 }, { handle: (_req, res) => void res.writeHead(503).end() });
     expect(skipReason(await runServeCheck(check, notReady.endpoints))).toBe("the server never answered /ping with 200; see INF-READY");
   });
+
+  it("skips, rather than errs, with samples but no model", async () => {
+    expect(skipReason(await runServeCheck(check, serveSandbox({ samples: [CSV], model: undefined }).endpoints))).toMatch(/^no model/);
+  });
 });
