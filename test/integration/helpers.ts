@@ -1,5 +1,5 @@
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
-import { readdirSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -73,4 +73,40 @@ export function expectOneLineError(stderr: string): string {
     throw new Error(`not a one-line error with a hint: ${line}`);
   }
   return line;
+}
+
+/** A check's result as the JSON report gives it, with what the tests read of its findings. */
+export interface ReportResult {
+  id: string;
+  status: string;
+  detail?: string;
+  reason?: string;
+  findings: Array<{ message: string; evidence: { reproduce?: string[]; log?: string } }>;
+}
+
+/** Runs the CLI with --format json on `image` and indexes the results by check id. */
+export async function reportOf(args: string[], image: string): Promise<{ code: number | null; stderr: string; results: Map<string, ReportResult> }> {
+  const r = await runCli([...args, "--format", "json", image]);
+  const parsed = JSON.parse(r.stdout) as { results: ReportResult[] };
+  return { code: r.code, stderr: r.stderr, results: new Map(parsed.results.map((x) => [x.id, x])) };
+}
+
+/** The running containers byoc-check made for one role: "job" or "server". */
+export function runningWithRole(role: "job" | "server"): string[] {
+  return docker(["ps", "-q", "--filter", `label=dev.byoc-check.role=${role}`]);
+}
+
+/** Temp dirs for a test file (named outside the byoc-check- prefix the leftover checks count); call clean() after each test. */
+export function testDirs(prefix: string): { make(): string; clean(): void } {
+  const dirs: string[] = [];
+  return {
+    make() {
+      const d = mkdtempSync(join(tmpdir(), prefix));
+      dirs.push(d);
+      return d;
+    },
+    clean() {
+      for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+    },
+  };
 }

@@ -1,42 +1,20 @@
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { list } from "tar";
 import { afterEach, describe, expect, it } from "vitest";
-import { NOTHING_LEFT, ROOT, expectOneLineError, leftovers, runCli, startCli, waitFor } from "./helpers.js";
+import { NOTHING_LEFT, ROOT, expectOneLineError, leftovers, reportOf, runCli, runningWithRole, startCli, testDirs, waitFor } from "./helpers.js";
 
 const IMAGE = "byoc-check-fixture/reference:latest";
 const TRAIN = ["-c", "training", "--channel", `train=${join(ROOT, "fixtures", "data", "train")}@text/csv`];
 
-interface Result {
-  id: string;
-  status: string;
-  detail?: string;
-  reason?: string;
-  findings: Array<{ message: string; evidence: { reproduce?: string[]; log?: string } }>;
-}
-
-async function report(args: string[]): Promise<{ code: number | null; stderr: string; results: Map<string, Result> }> {
-  const r = await runCli([...args, "--format", "json", IMAGE]);
-  const parsed = JSON.parse(r.stdout) as { results: Result[] };
-  return { code: r.code, stderr: r.stderr, results: new Map(parsed.results.map((x) => [x.id, x])) };
-}
-
-function jobContainers(): string[] {
-  return execFileSync("docker", ["ps", "-q", "--filter", "label=dev.byoc-check.role=job"], { encoding: "utf8" }).split("\n").filter(Boolean);
-}
+const report = (args: string[]) => reportOf(args, IMAGE);
+const jobContainers = () => runningWithRole("job");
 
 describe("the job sandbox", () => {
-  const dirs: string[] = [];
-  const tempDir = () => {
-    const d = mkdtempSync(join(tmpdir(), "jobs-test-"));
-    dirs.push(d);
-    return d;
-  };
-  afterEach(() => {
-    for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-  });
+  const dirs = testDirs("jobs-test-");
+  const tempDir = dirs.make;
+  afterEach(dirs.clean);
 
   it("SIGINT while a job runs: exit 130 at once, the job's container and sandbox gone", async () => {
     const run = startCli([...TRAIN, "--hp", "sleep_seconds=120", IMAGE]);

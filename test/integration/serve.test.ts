@@ -1,44 +1,22 @@
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { packModel } from "../../src/image/model-archive.js";
-import { NOTHING_LEFT, ROOT, expectOneLineError, leftovers, runCli, startCli, waitFor } from "./helpers.js";
+import { NOTHING_LEFT, ROOT, expectOneLineError, leftovers, reportOf, runCli, runningWithRole, startCli, testDirs, waitFor } from "./helpers.js";
 
 const IMAGE = "byoc-check-fixture/reference:latest";
 const MODEL = join(ROOT, "fixtures", "data", "model");
 const CSV = `${join(ROOT, "fixtures", "data", "inference", "sample.csv")}@text/csv`;
 const SERVE = ["-c", "inference", "--sample", CSV, "--stop-grace", "5s"];
 
-interface Result {
-  id: string;
-  status: string;
-  detail?: string;
-  reason?: string;
-  findings: Array<{ message: string; evidence: { reproduce?: string[]; log?: string } }>;
-}
-
-async function report(args: string[], image = IMAGE): Promise<{ code: number | null; stderr: string; results: Map<string, Result> }> {
-  const r = await runCli([...args, "--format", "json", image]);
-  const parsed = JSON.parse(r.stdout) as { results: Result[] };
-  return { code: r.code, stderr: r.stderr, results: new Map(parsed.results.map((x) => [x.id, x])) };
-}
-
-function serverContainers(): string[] {
-  return execFileSync("docker", ["ps", "-q", "--filter", "label=dev.byoc-check.role=server"], { encoding: "utf8" }).split("\n").filter(Boolean);
-}
+const report = (args: string[], image = IMAGE) => reportOf(args, image);
+const serverContainers = () => runningWithRole("server");
 
 describe("the endpoint sandbox", () => {
-  const dirs: string[] = [];
-  const tempDir = () => {
-    const d = mkdtempSync(join(tmpdir(), "serve-test-"));
-    dirs.push(d);
-    return d;
-  };
-  afterEach(() => {
-    for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-  });
+  const dirs = testDirs("serve-test-");
+  const tempDir = dirs.make;
+  afterEach(dirs.clean);
 
   it("serves a model.tar.gz unpacked as SageMaker unpacks it, and leaves nothing behind", async () => {
     const archive = await packModel(MODEL, join(tempDir(), "model.tar.gz"));
