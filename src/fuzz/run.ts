@@ -7,8 +7,23 @@ import { type CaseResult, type Failure, type OracleLimits, failureKey, judge } f
 
 /** What the fuzzer needs from the server under test. */
 export interface FuzzTarget {
-  /** Sends one case (restarting the server first if it died) and says what happened. */
-  execute(c: FuzzCase): Promise<CaseResult>;
+  /** Sends one case (restarting the server first if it died) and says what happened, waiting at most `timeoutMs`. */
+  execute(c: FuzzCase, options: { timeoutMs: number }): Promise<CaseResult>;
+}
+
+/** Thrown by a target that cannot go on (a server that keeps dying): the search ends with what it found so far. */
+export class StopSearch extends Error {}
+
+export interface FuzzLimits extends OracleLimits {
+  /** A hang is no answer within this (InvokeEndpoint's 60 s). */
+  invocationTimeoutMs: number;
+  /**
+   * Once a hang is known, later cases are given up on after this: a second hang is the same finding, and the search
+   * must not pay a full minute for each. Shrinking the hang itself still waits the full timeout.
+   */
+  knownHangTimeoutMs: number;
+  /** Time spent shrinking one failure; past it, the smallest case so far is reported. */
+  shrinkMaxMs: number;
 }
 
 export interface FuzzBudget {
@@ -29,6 +44,8 @@ export interface Found {
   path: string;
   /** Cases tried while shrinking. */
   shrinkSteps: number;
+  /** Shrinking ran out of time (shrinkMaxMs): a smaller case may still fail the same way. */
+  shrinkCut: boolean;
 }
 
 export interface FuzzReport {
@@ -38,21 +55,26 @@ export interface FuzzReport {
   /** Cases generated (what --fuzz-runs counts). */
   casesGenerated: number;
   elapsedMs: number;
-  stoppedBy: "runs" | "time" | "done";
+  stoppedBy: "runs" | "time" | "done" | "target";
+  /** Why the target stopped the search early (stoppedBy "target"). */
+  stopReason?: string;
 }
 
 /** The seed of the n-th search: the first uses the run's seed, so `--seed N` alone reproduces the first finding. */
 export function searchSeed(seed: number, n: number): number {
-  return (seed + n * 0x9e3779b1) | 0;
+  return (seed + Math.imul(n, 0x9e3779b1)) >>> 0;
 }
 
-export async function fuzz(arb: fc.Arbitrary<FuzzCase>, target: FuzzTarget, budget: FuzzBudget, limits: OracleLimits): Promise<FuzzReport> {
+export async function fuzz(arb: fc.Arbitrary<FuzzCase>, target: FuzzTarget, budget: FuzzBudget, limits: FuzzLimits): Promise<FuzzReport> {
   const t0 = performance.now();
   const known = new Set<string>();
   const found: Found[] = [];
   let sent = 0;
   let generated = 0;
   let stoppedBy: FuzzReport["stoppedBy"] = "done";
+  // Set when the target gives up (StopSearch) or fails outright: every case after it passes unsent, so fast-check
+  // ends quickly, and the loop below stops (or rethrows). An error thrown inside the property would be shrunk instead.
+  let halted: { stop: string } | { error: unknown } | undefined;
   for (let n = 0; generated < budget.runs; n++) {
     const left = budget.timeMs === undefined ? undefined : budget.timeMs - (performance.now() - t0);
     if (left !== undefined && left <= 0) {
@@ -64,20 +86,36 @@ export async function fuzz(arb: fc.Arbitrary<FuzzCase>, target: FuzzTarget, budg
     // some other way does not take its place.
     let hunting: string | undefined;
     let last: { failure: Failure; case: FuzzCase; result: CaseResult } | undefined;
-    let shrinking = false;
+    let shrinkingSince: number | undefined;
     let shrinkSteps = 0;
+    let shrinkCut = false;
     const property = fc.asyncProperty(arb, async (c) => {
+      if (halted) return true;
+      if (shrinkingSince !== undefined) {
+        if (performance.now() - shrinkingSince > limits.shrinkMaxMs) {
+          shrinkCut = true;
+          return true;
+        }
+        shrinkSteps++;
+      } else {
+        generated++;
+      }
       sent++;
-      if (shrinking) shrinkSteps++;
-      else generated++;
-      const result = await target.execute(c);
+      const timeoutMs = hunting === undefined && known.has("hang") ? limits.knownHangTimeoutMs : limits.invocationTimeoutMs;
+      let result: CaseResult;
+      try {
+        result = await target.execute(c, { timeoutMs });
+      } catch (e) {
+        halted = e instanceof StopSearch ? { stop: e.message } : { error: e };
+        return true;
+      }
       const failure = judge(c, result, limits);
       if (!failure) return true;
       const key = failureKey(failure);
       if (known.has(key)) return true;
       if (hunting === undefined) {
         hunting = key;
-        shrinking = true;
+        shrinkingSince = performance.now();
       }
       if (key !== hunting) return true;
       last = { failure, case: c, result };
@@ -88,14 +126,18 @@ export async function fuzz(arb: fc.Arbitrary<FuzzCase>, target: FuzzTarget, budg
       numRuns: budget.runs - generated,
       ...(left !== undefined ? { interruptAfterTimeLimit: left, markInterruptAsFailure: false } : {}),
     });
+    if (halted && "error" in halted) throw halted.error;
     if (out.failed && last && out.counterexamplePath) {
       known.add(hunting!);
-      found.push({ ...last, seed, path: out.counterexamplePath, shrinkSteps });
+      found.push({ ...last, seed, path: out.counterexamplePath, shrinkSteps, shrinkCut });
+      if (halted) break;
       continue;
     }
+    if (halted) break;
     stoppedBy = out.interrupted ? "time" : generated >= budget.runs ? "runs" : "done";
     break;
   }
+  if (halted && "stop" in halted) return { found, casesSent: sent, casesGenerated: generated, elapsedMs: performance.now() - t0, stoppedBy: "target", stopReason: halted.stop };
   if (stoppedBy === "done" && generated >= budget.runs) stoppedBy = "runs";
   return { found, casesSent: sent, casesGenerated: generated, elapsedMs: performance.now() - t0, stoppedBy };
 }

@@ -3,7 +3,7 @@
 import type { Endpoint, Endpoints } from "../engine/serve/endpoints.js";
 import type { FuzzCase } from "./cases.js";
 import type { CaseResult } from "./oracle.js";
-import type { FuzzTarget } from "./run.js";
+import { type FuzzTarget, StopSearch } from "./run.js";
 
 /** After a failed /ping, how long a dying process gets to be seen dead: a crash, not a slow health check. */
 const DEATH_SETTLE_MS = 300;
@@ -20,20 +20,33 @@ export interface CaseEvidence extends CaseResult {
   log: string;
 }
 
-export function endpointTarget(endpoints: Endpoints, responseMaxBytes: number): EndpointTarget & { execute(c: FuzzCase): Promise<CaseEvidence> } {
+export interface TargetOptions {
+  responseMaxBytes: number;
+  /** Starts after a crash before the search gives up: each costs a container start, and one crash is enough to report. */
+  maxRestarts: number;
+}
+
+export function endpointTarget(endpoints: Endpoints, options: TargetOptions): EndpointTarget & { execute(c: FuzzCase, o: { timeoutMs: number }): Promise<CaseEvidence> } {
   let endpoint: Endpoint | undefined;
   let restarts = 0;
   const ready = async (): Promise<Endpoint> => {
     if (endpoint?.running()) return endpoint;
-    if (endpoint) restarts++;
+    if (endpoint) {
+      if (restarts >= options.maxRestarts) throw new StopSearch(`the server died ${restarts + 1} times; the search stopped rather than start it again`);
+      restarts++;
+    }
     endpoint = endpoint ? await endpoints.restart("fuzz") : await endpoints.endpoint("fuzz");
-    if (endpoint.readiness.kind !== "ready") throw new Error(`the server did not ${restarts > 0 ? "come back up after a crash" : "become ready"} for fuzzing (${endpoint.readiness.kind})`);
+    if (endpoint.readiness.kind !== "ready") {
+      const why = `the server did not ${restarts > 0 ? "come back up after a crash" : "become ready"} for fuzzing (${endpoint.readiness.kind})`;
+      if (restarts > 0) throw new StopSearch(why);
+      throw new Error(why);
+    }
     return endpoint;
   };
   return {
     restarts: () => restarts,
     current: () => endpoint,
-    async execute(c) {
+    async execute(c, { timeoutMs }) {
       const e = await ready();
       const mark = e.logMark();
       const x = await e.send(c.what, {
@@ -42,7 +55,8 @@ export function endpointTarget(endpoints: Endpoints, responseMaxBytes: number): 
         headers: c.headers,
         body: c.body,
         save: false,
-        maxBodyBytes: responseMaxBytes,
+        maxBodyBytes: options.responseMaxBytes,
+        timeoutMs,
         ...(c.chunked ? { chunked: true } : {}),
       });
       let ping = e.running() ? await e.ping() : undefined;

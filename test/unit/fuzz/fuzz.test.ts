@@ -3,13 +3,13 @@ import { describe, expect, it } from "vitest";
 import { depth } from "./nesting.js";
 import { type FuzzCase, caseArbitrary } from "../../../src/fuzz/cases.js";
 import { type CaseResult, judge } from "../../../src/fuzz/oracle.js";
-import { type FuzzTarget, caseAt, fuzz } from "../../../src/fuzz/run.js";
+import { type FuzzTarget, StopSearch, caseAt, fuzz } from "../../../src/fuzz/run.js";
 import type { HttpOutcome } from "../../../src/http/client.js";
 
 const JSON_SAMPLE = { name: "sample.json", contentType: "application/json", body: Buffer.from('{"instances": [[0.3, 0.1], [0.4, 0.2]]}') };
 const CSV_SAMPLE = { name: "sample.csv", contentType: "text/csv", body: Buffer.from("0.3,0.1\n0.4,0.2\n") };
 const MAX = 6_291_456;
-const LIMITS = { pingTimeoutMs: 2_000 };
+const LIMITS = { pingTimeoutMs: 2_000, invocationTimeoutMs: 60_000, knownHangTimeoutMs: 5_000, shrinkMaxMs: 60_000 };
 
 const ok = (status: number, type = "application/json", body = "[1]"): HttpOutcome => ({ ok: true, status, headers: { "content-type": type }, body: Buffer.from(body), bodyOver: false, headersMs: 1, totalMs: 2 });
 const PING = ok(200, "text/plain", "");
@@ -101,9 +101,50 @@ describe("fuzz", () => {
   });
 
   it("stops at the time limit", async () => {
-    const slow: FuzzTarget = { execute: async (c) => (await new Promise((r) => setTimeout(r, 5)), robust.execute(c)) };
+    const slow: FuzzTarget = { execute: async (c, o) => (await new Promise((r) => setTimeout(r, 5)), robust.execute(c, o)) };
     const report = await fuzz(both, slow, { seed: 1, runs: 100_000, timeMs: 200 }, LIMITS);
     expect(report.stoppedBy).toBe("time");
     expect(report.casesGenerated).toBeLessThan(100);
+  });
+  it("gives up on later cases sooner once a hang is known, and waits the full timeout only while shrinking it", async () => {
+    const waits: Array<{ empty: boolean; timeoutMs: number }> = [];
+    const target: FuzzTarget = { execute: async (c, o) => (waits.push({ empty: c.body.length === 0, timeoutMs: o.timeoutMs }), planted(c)) };
+    const report = await fuzz(both, target, { seed: 42, runs: 200 }, LIMITS);
+    const hang = report.found.find((f) => f.failure.kind === "hang")!;
+    expect(hang).toBeDefined();
+    const firstHang = waits.findIndex((w) => w.empty);
+    // Everything up to the first hang waited the full minute; the short wait appears only once a hang is known.
+    expect(waits.slice(0, firstHang + 1).every((w) => w.timeoutMs === 60_000)).toBe(true);
+    const short = waits.filter((w) => w.timeoutMs === 5_000);
+    expect(short.length).toBeGreaterThan(waits.length / 2);
+    expect(waits.findIndex((w) => w.timeoutMs === 5_000)).toBeGreaterThan(firstHang + hang.shrinkSteps);
+  });
+
+  it("ends the search when the target gives up, keeping what it found", async () => {
+    let deaths = 0;
+    const target: FuzzTarget = {
+      execute: async (c) => {
+        const r = planted(c);
+        if (!r.alive && ++deaths > 3) throw new StopSearch("the server died 4 times");
+        return r;
+      },
+    };
+    const report = await fuzz(both, target, { seed: 42, runs: 200 }, LIMITS);
+    expect(report.stoppedBy).toBe("target");
+    expect(report.stopReason).toBe("the server died 4 times");
+    expect(report.casesGenerated).toBeLessThan(200);
+  });
+
+  it("rethrows any other error from the target instead of shrinking it as a failure", async () => {
+    const target: FuzzTarget = { execute: async () => { throw new Error("Docker went away"); } };
+    await expect(fuzz(both, target, { seed: 1, runs: 10 }, LIMITS)).rejects.toThrow("Docker went away");
+  });
+
+  it("cuts shrinking short after shrinkMaxMs and says so", async () => {
+    const slowPlanted: FuzzTarget = { execute: async (c) => (await new Promise((r) => setTimeout(r, 2)), planted(c)) };
+    const report = await fuzz(both, slowPlanted, { seed: 42, runs: 200 }, { ...LIMITS, shrinkMaxMs: 0 });
+    expect(report.found.length).toBeGreaterThan(0);
+    expect(report.found.some((f) => f.shrinkCut)).toBe(true);
+    for (const f of report.found) expect(f.shrinkSteps).toBeLessThanOrEqual(1);
   });
 });

@@ -9,7 +9,8 @@ afterEach(closeServe);
 
 const JSON_SAMPLE = sample("sample.json", "application/json", '{"instances": [[0.3, 0.1], [0.4, 0.2]]}');
 const CSV_SAMPLE = sample("sample.csv", "text/csv", "0.3,0.1\n0.4,0.2\n");
-const LIMITS = { pingTimeoutMs: 300 };
+const LIMITS = { pingTimeoutMs: 300, invocationTimeoutMs: 300, knownHangTimeoutMs: 300, shrinkMaxMs: 30_000 };
+const T = { timeoutMs: 300 };
 
 
 describe("endpointTarget", () => {
@@ -30,7 +31,7 @@ describe("endpointTarget", () => {
       },
       { limits: { invocationTimeoutMs: 300, pingTimeoutMs: 300 } },
     );
-    const target = endpointTarget(endpoints, 6 * 1024 * 1024);
+    const target = endpointTarget(endpoints, { responseMaxBytes: 6 * 1024 * 1024, maxRestarts: 1000 });
     const arb = caseArbitrary([JSON_SAMPLE, CSV_SAMPLE], { requestMaxBytes: 64 * 1024 });
     const report = await fuzz(arb, target, { seed: 42, runs: 200 }, LIMITS);
     const kinds = report.found.map((f) => f.failure.kind).sort();
@@ -50,10 +51,10 @@ describe("endpointTarget", () => {
       handle: (req, res, body, c) => (starts > 1 && req.url === "/ping" ? void res.writeHead(503).end() : invocations((_q, _s, _b, cc) => void cc.exit(1))(req, res, body, c)),
       start: () => void starts++,
     }, { limits: { pingTimeoutMs: 300 } });
-    const target = endpointTarget(endpoints, 1024);
+    const target = endpointTarget(endpoints, { responseMaxBytes: 1024, maxRestarts: 1000 });
     const c = { what: "x", family: "bytes" as const, headers: { "Content-Type": "application/json" }, body: Buffer.from("{}"), malformed: true };
-    expect((await target.execute(c)).alive).toBe(false);
-    await expect(target.execute(c)).rejects.toThrow(/^the server did not come back up after a crash for fuzzing \(/);
+    expect((await target.execute(c, T)).alive).toBe(false);
+    await expect(target.execute(c, T)).rejects.toThrow(/^the server did not come back up after a crash for fuzzing \(/);
   });
 
   it("sends a chunked case without a Content-Length", async () => {
@@ -64,8 +65,8 @@ describe("endpointTarget", () => {
         healthy(req, res, Buffer.alloc(0), undefined as never);
       }),
     });
-    const target = endpointTarget(endpoints, 1024);
-    await target.execute({ what: "chunked", family: "protocol", headers: { "Content-Type": "application/json" }, body: Buffer.from("{}"), malformed: false, chunked: true });
+    const target = endpointTarget(endpoints, { responseMaxBytes: 1024, maxRestarts: 1000 });
+    await target.execute({ what: "chunked", family: "protocol", headers: { "Content-Type": "application/json" }, body: Buffer.from("{}"), malformed: false, chunked: true }, T);
     expect(seen).toEqual(["chunked"]);
   });
 });
