@@ -28,7 +28,7 @@ export async function measureReadiness(image: string, starts: number, modelDir: 
       const endpoints = createEndpoints({
         image,
         imageId: image,
-        options: { model: { kind: "dir", path: modelDir }, samples: [], startupWindowMs: 120_000, startupWindowSet: true, readyGateMs: 60_000, concurrency: 4, env: [] },
+        options: { model: { kind: "dir", path: modelDir }, samples: [], startupWindowMs: 120_000, startupWindowSet: true, readyGateMs: 60_000, concurrency: 4, env: [], fuzz: { runs: 0, timeMs: 60_000, seed: 1, strict: false } },
         limits: serveLimits(spec),
         runner: serverRunner(session),
         root: session.tempDir("bench"),

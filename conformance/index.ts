@@ -12,6 +12,12 @@ import serveReachable from "./image/serve-reachable.js";
 import trainReachable from "./image/train-reachable.js";
 import inferenceBadType4xx from "./inference/bad-type-4xx.js";
 import inferenceBatch from "./inference/batch-execution-parameters.js";
+import inferenceFuzzContentType from "./inference/fuzz-content-type.js";
+import inferenceFuzzCrash from "./inference/fuzz-crash.js";
+import inferenceFuzzHang from "./inference/fuzz-hang.js";
+import inferenceFuzzOversize from "./inference/fuzz-oversize.js";
+import inferenceFuzzPing from "./inference/fuzz-ping.js";
+import inferenceFuzzServerError from "./inference/fuzz-server-error.js";
 import inferenceBindToPort from "./inference/bind-to-port.js";
 import inferenceMultiModel from "./inference/multi-model.js";
 import inferenceBadTypeSurvives from "./inference/bad-type-survives.js";
@@ -92,6 +98,13 @@ export const CHECKS: readonly AnyCheck[] = registry([
   inferenceBindToPort,
   inferenceMultiModel,
   inferenceBatch,
+  // Fuzzing /invocations: one search on a server of its own (started again after each crash), judged by kind.
+  inferenceFuzzCrash,
+  inferenceFuzzHang,
+  inferenceFuzzPing,
+  inferenceFuzzOversize,
+  inferenceFuzzServerError,
+  inferenceFuzzContentType,
 ]);
 
 function registry(checks: AnyCheck[]): readonly AnyCheck[] {

@@ -23,7 +23,7 @@ import { formatDuration } from "./duration.js";
 import { EXIT, exitCodeFor } from "./exit-codes.js";
 import { type RawRunOptions, parseRunOptions } from "./options.js";
 import { type RawJobOptions, parseJobOptions, prepareKeepDir, stopGraces } from "./job-options.js";
-import { type RawServeOptions, parseServeOptions, serveLimits } from "./serve-options.js";
+import { DEFAULT_FUZZ_RUNS, DEFAULT_FUZZ_TIME, type RawServeOptions, parseServeOptions, serveLimits } from "./serve-options.js";
 import { interruptOnSignals, raceAbort } from "./signals.js";
 import { renderCheckList, renderSpecList } from "./listings.js";
 
@@ -62,6 +62,8 @@ async function runCommand(image: string | undefined, raw: RawRunOptions & RawJob
     ...(jobOptions.stopGraceMs !== undefined ? { stopGraceMs: jobOptions.stopGraceMs } : {}),
     ...(jobOptions.keepDir !== undefined ? { keepDir: jobOptions.keepDir } : {}),
     trainedAvailable: opts.contracts.includes("training") && jobOptions.channels.length > 0,
+    seed: opts.seed,
+    seedGiven: raw.seed !== undefined,
   });
   if (jobOptions.keepDir) prepareKeepDir(jobOptions.keepDir);
 
@@ -210,6 +212,11 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option("--startup-timeout <duration>", "ContainerStartupHealthCheckTimeoutInSeconds, 60s to 1h (default: the platform's 8m)")
     .option("--ready-gate <duration>", "ready later than this is a warning", "60s")
     .option("--concurrency <n>", "simultaneous invocations in the concurrency check", "4")
+    .optionsGroup("Fuzzing /invocations (mutations of --sample, protocol cases, 6 MiB bodies):")
+    .option("--fuzz-runs <n>", `cases to generate (default: ${DEFAULT_FUZZ_RUNS}; 0 turns fuzzing off)`)
+    .option("--fuzz-time <duration>", `wall-clock budget of the search, shrinking included (default: ${DEFAULT_FUZZ_TIME})`)
+    .option("--strict", "a 5xx answer to a malformed request is an error, not a warning")
+    .option("--replay <path>", "with --seed: send only the case a finding printed (and the same --sample flags)")
     .addHelpText(
       "after",
       `

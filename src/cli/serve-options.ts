@@ -21,6 +21,10 @@ export interface RawServeOptions {
   startupTimeout?: string;
   readyGate?: string;
   concurrency?: string;
+  fuzzRuns?: string;
+  fuzzTime?: string;
+  strict?: boolean;
+  replay?: string;
 }
 
 const BY_EXTENSION: Record<string, string> = {
@@ -38,6 +42,10 @@ const BY_EXTENSION: Record<string, string> = {
 };
 const MEDIA_TYPE = /^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*\/[A-Za-z0-9*][A-Za-z0-9!#$&^_.+*-]*(\s*;.*)?$/;
 const MAX_CONCURRENCY = 64;
+const MAX_FUZZ_RUNS = 1_000_000;
+export const DEFAULT_FUZZ_RUNS = 200;
+/** The search's wall-clock budget unless --fuzz-time says otherwise: a gate must end even on a server that hangs. */
+export const DEFAULT_FUZZ_TIME = "5m";
 
 /** The contract's numbers the endpoint sandbox applies. */
 export function serveLimits(spec: SpecView): ServeLimits {
@@ -126,7 +134,7 @@ export function parseServeOptions(
   raw: RawServeOptions,
   spec: SpecView,
   contracts: readonly Contract[],
-  shared: { env: Array<[string, string]>; stopGraceMs?: number; keepDir?: string; trainedAvailable: boolean },
+  shared: { env: Array<[string, string]>; stopGraceMs?: number; keepDir?: string; trainedAvailable: boolean; seed: number; seedGiven: boolean },
 ): ServeOptions {
   const inference = contracts.includes("inference");
   const minWindow = toMs(spec.limit("inference#ping.startup-window", "configurableMin"));
@@ -162,6 +170,7 @@ export function parseServeOptions(
     readyGateMs,
     concurrency,
     env: shared.env,
+    fuzz: parseFuzz(raw, shared),
     ...(shared.stopGraceMs !== undefined ? { stopGraceMs: shared.stopGraceMs } : {}),
     ...(shared.keepDir !== undefined ? { keepDir: shared.keepDir } : {}),
   };
@@ -172,6 +181,10 @@ export function parseServeOptions(
   const given = raw.model !== undefined || samples.length > 0 || raw.expectSchema !== undefined || raw.accept !== undefined;
   if (!inference && given) {
     throw new UsageError("--model, --sample, --accept and --expect-schema describe an endpoint, but inference is not among the contracts checked", "add -c inference, or drop them");
+  }
+  const fuzzGiven = raw.fuzzRuns !== undefined || raw.fuzzTime !== undefined || raw.strict !== undefined || raw.replay !== undefined;
+  if (!inference && fuzzGiven) {
+    throw new UsageError("--fuzz-runs, --fuzz-time, --strict and --replay fuzz an endpoint, but inference is not among the contracts checked", "add -c inference, or drop them");
   }
   return options;
 }
@@ -186,4 +199,26 @@ function mediaTypeList(value: string): string {
   }
   if (value.length > 1024) mediaType("--accept", value);
   return value;
+}
+
+function parseFuzz(raw: RawServeOptions, shared: { seed: number; seedGiven: boolean }): ServeOptions["fuzz"] {
+  let runs = DEFAULT_FUZZ_RUNS;
+  if (raw.fuzzRuns !== undefined) {
+    runs = Number(raw.fuzzRuns);
+    if (!/^\d+$/.test(raw.fuzzRuns) || runs > MAX_FUZZ_RUNS) {
+      throw new UsageError(`--fuzz-runs ${raw.fuzzRuns} is not a whole number from 0 to ${MAX_FUZZ_RUNS}`, "e.g. --fuzz-runs 1000; --fuzz-runs 0 turns fuzzing off");
+    }
+  }
+  const timeMs = parseDuration(raw.fuzzTime ?? DEFAULT_FUZZ_TIME, "--fuzz-time");
+  if (timeMs < 1_000) throw new UsageError(`--fuzz-time ${raw.fuzzTime} is under a second`, "give the search at least 1s, e.g. --fuzz-time 2m");
+  const fuzz: ServeOptions["fuzz"] = { runs, timeMs, seed: shared.seed, strict: raw.strict === true };
+  if (raw.replay !== undefined) {
+    if (!/^\d+(:\d+)*$/.test(raw.replay) || raw.replay.length > 10_000) {
+      throw new UsageError(`--replay "${raw.replay}" is not a fast-check path`, "copy it from the finding's replay line, e.g. --seed 1234 --replay 17:3:0");
+    }
+    if (!shared.seedGiven) throw new UsageError("--replay needs the --seed of the finding", "copy both from the finding's replay line, e.g. --seed 1234 --replay 17:3:0");
+    if (runs === 0) throw new UsageError("--replay with --fuzz-runs 0", "drop --fuzz-runs 0 to replay a case");
+    fuzz.replay = raw.replay;
+  }
+  return fuzz;
 }

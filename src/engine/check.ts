@@ -34,7 +34,8 @@ export interface Finding {
 
 export type Outcome =
   | { status: "pass"; detail?: string }
-  | { status: "fail"; findings: [Finding, ...Finding[]] }
+  /** `severity` raises the check's own for this run (--strict); absent, the check's severity applies. */
+  | { status: "fail"; findings: [Finding, ...Finding[]]; severity?: Severity }
   | { status: "skip"; reason: string }
   | { status: "error"; error: SerializedError };
 

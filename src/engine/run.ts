@@ -144,7 +144,7 @@ function toResult(check: PlannedCheck["check"], clauses: PlannedCheck["clauses"]
     clause: clauses[0],
     clauses,
     status: outcome.status,
-    severity: check.severity,
+    severity: outcome.status === "fail" && outcome.severity ? outcome.severity : check.severity,
     title: check.title,
     durationMs: Math.round(ms * 10) / 10,
     findings: outcome.status === "fail" ? outcome.findings : [],

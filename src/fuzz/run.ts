@@ -1,6 +1,7 @@
 // The fuzz loop: a fast-check property over the cases, run against a live server. Each distinct failure (kind and
 // status) is shrunk to the smallest case that still fails the same way, then set aside so that the search goes on for
 // the next; every finding keeps the seed and the fast-check path that replay exactly its case.
+import { createHash } from "node:crypto";
 import fc from "fast-check";
 import type { FuzzCase } from "./cases.js";
 import { type CaseResult, type Failure, type OracleLimits, failureKey, judge } from "./oracle.js";
@@ -65,12 +66,26 @@ export function searchSeed(seed: number, n: number): number {
   return (seed + Math.imul(n, 0x9e3779b1)) >>> 0;
 }
 
+/** Failures that cost seconds each (a restart, a full timeout, a health check left to recover): not paid twice. */
+const COSTLY: ReadonlySet<string> = new Set(["crash", "hang", "ping_degraded"]);
+const REMEMBERED_MAX = 10_000;
+
+/** The identity of a request: the same headers and body get the same verdict from a deterministic server. */
+function caseKey(c: FuzzCase): string {
+  const h = createHash("sha256");
+  h.update(JSON.stringify([c.headers, c.chunked === true]));
+  h.update(c.body);
+  return h.digest("hex");
+}
+
 export async function fuzz(arb: fc.Arbitrary<FuzzCase>, target: FuzzTarget, budget: FuzzBudget, limits: FuzzLimits): Promise<FuzzReport> {
   const t0 = performance.now();
   const known = new Set<string>();
   const found: Found[] = [];
   let sent = 0;
   let generated = 0;
+  // Requests that failed in a costly way, by identity: fast-check draws the same small case (an empty body) often.
+  const remembered = new Map<string, { failure: Failure; result: CaseResult }>();
   let stoppedBy: FuzzReport["stoppedBy"] = "done";
   // Set when the target gives up (StopSearch) or fails outright: every case after it passes unsent, so fast-check
   // ends quickly, and the loop below stops (or rethrows). An error thrown inside the property would be shrunk instead.
@@ -100,6 +115,18 @@ export async function fuzz(arb: fc.Arbitrary<FuzzCase>, target: FuzzTarget, budg
       } else {
         generated++;
       }
+      const id = caseKey(c);
+      const before = remembered.get(id);
+      if (before) {
+        const key = failureKey(before.failure);
+        if (known.has(key)) return true;
+        if (hunting === undefined || key === hunting) {
+          hunting = key;
+          shrinkingSince ??= performance.now();
+          last = { ...before, case: c };
+          return false;
+        }
+      }
       sent++;
       const timeoutMs = hunting === undefined && known.has("hang") ? limits.knownHangTimeoutMs : limits.invocationTimeoutMs;
       let result: CaseResult;
@@ -111,6 +138,7 @@ export async function fuzz(arb: fc.Arbitrary<FuzzCase>, target: FuzzTarget, budg
       }
       const failure = judge(c, result, limits);
       if (!failure) return true;
+      if (COSTLY.has(failure.kind) && remembered.size < REMEMBERED_MAX) remembered.set(id, { failure, result });
       const key = failureKey(failure);
       if (known.has(key)) return true;
       if (hunting === undefined) {

@@ -7,8 +7,14 @@ import { type FuzzTarget, StopSearch } from "./run.js";
 
 /** After a failed /ping, how long a dying process gets to be seen dead: a crash, not a slow health check. */
 const DEATH_SETTLE_MS = 300;
+/**
+ * After a case that left /ping unhealthy, how long to wait for it to recover before the next case, so that one
+ * case's lingering effect is not blamed on the next (which would make shrinking keep cases that do nothing).
+ */
+const RECOVER_MAX_MS = 10_000;
 
 export interface EndpointTarget extends FuzzTarget {
+  execute(c: FuzzCase, options: { timeoutMs: number }): Promise<CaseEvidence>;
   /** Times the server was started again after it died. */
   restarts(): number;
   /** The endpoint the last case went to (for its docker run line and log). */
@@ -26,9 +32,18 @@ export interface TargetOptions {
   maxRestarts: number;
 }
 
-export function endpointTarget(endpoints: Endpoints, options: TargetOptions): EndpointTarget & { execute(c: FuzzCase, o: { timeoutMs: number }): Promise<CaseEvidence> } {
+export function endpointTarget(endpoints: Endpoints, options: TargetOptions): EndpointTarget {
   let endpoint: Endpoint | undefined;
   let restarts = 0;
+  let unhealthy = false;
+  const healthy = (p: Awaited<ReturnType<Endpoint["ping"]>>) => p.ok && p.status === 200 && p.totalMs < endpoints.limits.pingTimeoutMs;
+  const recover = async (e: Endpoint) => {
+    const t0 = performance.now();
+    while (e.running() && performance.now() - t0 < RECOVER_MAX_MS) {
+      if (healthy(await e.ping())) return;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  };
   const ready = async (): Promise<Endpoint> => {
     if (endpoint?.running()) return endpoint;
     if (endpoint) {
@@ -48,6 +63,7 @@ export function endpointTarget(endpoints: Endpoints, options: TargetOptions): En
     current: () => endpoint,
     async execute(c, { timeoutMs }) {
       const e = await ready();
+      if (unhealthy) await recover(e);
       const mark = e.logMark();
       const x = await e.send(c.what, {
         method: "POST",
@@ -64,6 +80,7 @@ export function endpointTarget(endpoints: Endpoints, options: TargetOptions): En
         await new Promise((r) => setTimeout(r, DEATH_SETTLE_MS));
         if (!e.running()) ping = undefined;
       }
+      unhealthy = ping !== undefined && !healthy(ping);
       return { outcome: x.outcome, alive: e.running(), ...(ping ? { ping } : {}), log: e.logSince(mark) };
     },
   };

@@ -25,6 +25,8 @@ export type ServeScenario = keyof typeof SERVE_SCENARIOS;
 
 /** The port SageMaker sends /ping and /invocations to (§2.3). */
 export const SERVE_PORT = 8080;
+/** What a fuzz search may run past its --fuzz-time: the case in flight (up to a hang), and the server's restarts. */
+const FUZZ_OVERRUN_MS = 3 * 60_000;
 /** What the bind-to-port scenario asks for, inside the safe range it gives (§2.8). */
 export const BIND_PORT = 9081;
 export const SAFE_PORT_RANGE = "9081-9099";
@@ -105,6 +107,8 @@ export interface Endpoint {
    * `save` is false (the fuzzer saves only the cases it reports).
    */
   send(label: string, req: Omit<HttpRequest, "timeoutMs"> & { timeoutMs?: number; saveAs?: string; save?: boolean }): Promise<Exchange>;
+  /** Saves a request's body under the sandbox as `name` and returns the curl line that sends it again (the fuzzer's findings). */
+  saveRequest(name: string, req: { method: HttpRequest["method"]; path: string; headers: Record<string, string>; body: Buffer; chunked?: boolean }): string;
   /** A mark in the server's log; logSince(mark) gives what it wrote after, as far as the kept tail reaches. */
   logMark(): number;
   logSince(mark: number): string;
@@ -335,6 +339,12 @@ export function createEndpoints(input: EndpointsInput): Endpoints {
       },
       listeners: () => server.listeners(),
       send,
+      saveRequest(name, req) {
+        const file = join(requestsDir, name);
+        makeDir(requestsDir);
+        writeFileSync(file, req.body);
+        return curlLine(port, req.method, req.path, req.chunked ? { ...req.headers, "Transfer-Encoding": "chunked" } : req.headers, file);
+      },
       ping: () => client.request({ method: "GET", path: "/ping", timeoutMs: limits.pingTimeoutMs, fresh: true, maxBodyBytes: 64 * 1024, signal: input.signal }),
       pingDefaultPort: async () =>
         otherClient ? otherClient.request({ method: "GET", path: "/ping", timeoutMs: limits.pingTimeoutMs, fresh: true, maxBodyBytes: 64 * 1024, signal: input.signal }) : undefined,
@@ -392,6 +402,7 @@ export function createEndpoints(input: EndpointsInput): Endpoints {
       logSince: () => "",
       listeners: async () => undefined,
       send: async () => nothing(),
+      saveRequest: () => nothing(),
       ping: async () => nothing(),
       pingDefaultPort: async () => undefined,
       accept: async () => nothing(),
@@ -409,7 +420,9 @@ export function createEndpoints(input: EndpointsInput): Endpoints {
     options,
     limits,
     checkBudgetMs:
-      (input.trainingBudgetMs ?? 0) + options.startupWindowMs + (2 * options.samples.length + 6) * perRequest + (options.stopGraceMs ?? limits.stopGraceMs) + 60_000,
+      (input.trainingBudgetMs ?? 0) + options.startupWindowMs + (2 * options.samples.length + 6) * perRequest + (options.stopGraceMs ?? limits.stopGraceMs) + 60_000 +
+      // The fuzz check runs its whole search within one check's time.
+      (options.fuzz.runs > 0 ? options.fuzz.timeMs + FUZZ_OVERRUN_MS : 0),
     async unavailable() {
       if (!options.model) return "no model: give --model DIR or --model model.tar.gz (--model none for an image that carries its own model)";
       if (options.model.kind !== "trained") return undefined;

@@ -21,6 +21,20 @@ export interface Sample {
   body: Buffer;
 }
 
+/** The fuzzing of /invocations (INF-FUZZ-*): budget, seed and mode. */
+export interface FuzzOptions {
+  /** Cases generated (--fuzz-runs); 0 turns fuzzing off. */
+  runs: number;
+  /** Wall-clock budget of the whole search, shrinking included (--fuzz-time). */
+  timeMs: number;
+  /** The run's seed (--seed): the first search uses it, so a printed seed replays the run. */
+  seed: number;
+  /** --strict: a 5xx on a malformed request is an error, not a warning. */
+  strict: boolean;
+  /** --replay PATH: send only the case at this fast-check path of the search seeded `seed`. */
+  replay?: string;
+}
+
 export interface ServeOptions {
   model?: ModelSource;
   samples: Sample[];
@@ -41,4 +55,5 @@ export interface ServeOptions {
   /** Overrides the spec's 30 s grace between SIGTERM and SIGKILL. */
   stopGraceMs?: number;
   keepDir?: string;
+  fuzz: FuzzOptions;
 }

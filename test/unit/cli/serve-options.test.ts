@@ -18,14 +18,16 @@ interface Shared {
   stopGraceMs?: number;
   keepDir?: string;
   trainedAvailable?: boolean;
+  seed?: number;
+  seedGiven?: boolean;
 }
 const parse = (raw: RawServeOptions, contracts: readonly Contract[] = CONTRACTS, shared: Shared = {}) =>
-  parseServeOptions(raw, spec, contracts, { env: [], trainedAvailable: false, ...shared });
+  parseServeOptions(raw, spec, contracts, { env: [], trainedAvailable: false, seed: 7, seedGiven: false, ...shared });
 
 /** The expected error a parse throws, with its hint checked present. */
-function errorOf<E extends ExpectedError>(kind: new (...args: never[]) => E, raw: RawServeOptions, contracts: readonly Contract[] = CONTRACTS): E {
+function errorOf<E extends ExpectedError>(kind: new (...args: never[]) => E, raw: RawServeOptions, contracts: readonly Contract[] = CONTRACTS, shared?: Shared): E {
   try {
-    parse(raw, contracts);
+    parse(raw, contracts, shared);
   } catch (e) {
     expect(e, String(e)).toBeInstanceOf(kind);
     expect((e as E).hint, (e as E).message).toMatch(/\S/);
@@ -33,7 +35,7 @@ function errorOf<E extends ExpectedError>(kind: new (...args: never[]) => E, raw
   }
   throw new Error(`expected a ${kind.name} for ${JSON.stringify(raw)}`);
 }
-const usage = (raw: RawServeOptions, contracts?: readonly Contract[]) => errorOf(UsageError, raw, contracts);
+const usage = (raw: RawServeOptions, contracts?: readonly Contract[], shared?: Shared) => errorOf(UsageError, raw, contracts, shared);
 const configError = (raw: RawServeOptions) => errorOf(ConfigError, raw);
 
 function file(name: string, content: string | Buffer): string {
@@ -57,7 +59,15 @@ describe("serveLimits", () => {
 
 describe("parseServeOptions defaults", () => {
   it("gives no model, no sample, the platform's 8 min window, the 60 s gate, 4 clients", () => {
-    expect(parse({})).toEqual({ samples: [], startupWindowMs: 480_000, startupWindowSet: false, readyGateMs: 60_000, concurrency: 4, env: [] });
+    expect(parse({})).toEqual({
+      samples: [],
+      startupWindowMs: 480_000,
+      startupWindowSet: false,
+      readyGateMs: 60_000,
+      concurrency: 4,
+      env: [],
+      fuzz: { runs: 200, timeMs: 300_000, seed: 7, strict: false },
+    });
   });
 
   it("carries env, --stop-grace and --keep from the job flags", () => {
@@ -335,5 +345,35 @@ describe("flags that need the inference contract", () => {
 
   it("does not take the trained model as given when inference is not checked", () => {
     expect(parse({}, notInference, { trainedAvailable: true }).model).toEqual({ kind: "trained" });
+  });
+});
+
+describe("fuzzing flags", () => {
+  it("takes a budget, --strict, and a replay with the seed it came from", () => {
+    expect(parse({ fuzzRuns: "1000", fuzzTime: "90s", strict: true }).fuzz).toEqual({ runs: 1000, timeMs: 90_000, seed: 7, strict: true });
+    expect(parse({ fuzzRuns: "0" }).fuzz.runs).toBe(0);
+    expect(parse({ replay: "17:3:0" }, CONTRACTS, { seed: 1234, seedGiven: true }).fuzz).toMatchObject({ seed: 1234, replay: "17:3:0" });
+  });
+
+  it.each(["-1", "1.5", "many", "", "1000001"])("refuses --fuzz-runs %j", (value) => {
+    const e = usage({ fuzzRuns: value });
+    expect(e.message).toBe(`--fuzz-runs ${value} is not a whole number from 0 to 1000000`);
+    expect(e.hint).toBe("e.g. --fuzz-runs 1000; --fuzz-runs 0 turns fuzzing off");
+  });
+
+  it("refuses a --fuzz-time that is not a duration, or under a second", () => {
+    expect(usage({ fuzzTime: "long" }).message).toBe('--fuzz-time "long" is not a duration');
+    expect(usage({ fuzzTime: "500ms" }).message).toBe("--fuzz-time 500ms is under a second");
+  });
+
+  it("refuses a replay without its seed, with fuzzing off, or that is not a path", () => {
+    expect(usage({ replay: "1:2" }).message).toBe("--replay needs the --seed of the finding");
+    expect(usage({ replay: "1:2", fuzzRuns: "0" }, CONTRACTS, { seedGiven: true }).message).toBe("--replay with --fuzz-runs 0");
+    expect(usage({ replay: "1;rm -rf /" }, CONTRACTS, { seedGiven: true }).message).toBe('--replay "1;rm -rf /" is not a fast-check path');
+  });
+
+  it("refuses fuzzing flags when inference is not checked", () => {
+    const e = usage({ fuzzRuns: "10" }, ["training"]);
+    expect(e.message).toBe("--fuzz-runs, --fuzz-time, --strict and --replay fuzz an endpoint, but inference is not among the contracts checked");
   });
 });

@@ -41,10 +41,11 @@ function forbiddenImports(source: string): string[] {
 }
 
 describe("the check registry", () => {
-  it("holds eleven image checks, eleven training checks, five processing checks and sixteen inference checks", () => {
+  it("holds eleven image checks, eleven training checks, five processing checks and twenty-two inference checks (six of them fuzzing)", () => {
     const count = (g: string) => CHECKS.filter((c) => c.group === g).length;
-    expect([count("image"), count("training"), count("processing"), count("inference")]).toEqual([11, 11, 5, 16]);
-    expect(CHECKS).toHaveLength(43);
+    expect([count("image"), count("training"), count("processing"), count("inference")]).toEqual([11, 11, 5, 22]);
+    expect(CHECKS.filter((c) => c.id.startsWith("INF-FUZZ-"))).toHaveLength(6);
+    expect(CHECKS).toHaveLength(49);
   });
 
   it("ids are unique and carry their group's prefix: IMG-, TRN-, PRC-, INF-", () => {

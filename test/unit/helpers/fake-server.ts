@@ -256,6 +256,7 @@ export function serveOptions(o: Partial<ServeOptions> = {}): ServeOptions {
     concurrency: 2,
     env: [],
     stopGraceMs: 200,
+    fuzz: { runs: 0, timeMs: 60_000, seed: 1, strict: false },
     ...o,
   };
 }
