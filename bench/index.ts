@@ -1,5 +1,7 @@
 // byoc-check's benchmarks: `npm run bench`. Each prints what it measured side by side, and the goal it is held to.
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { ECHO_IMAGE, buildEcho, measureFuzz } from "./fuzz.js";
 import { machine, measureReadiness } from "./readiness.js";
 
 const ROOT = join(import.meta.dirname, "..", "..");
@@ -24,6 +26,18 @@ async function main(): Promise<void> {
   const e = stats(samples.map((s) => Math.abs(s.errorMs)));
   const goal = 50;
   console.log(`\n|error|: p50 ${fmt(e.p50)}, p95 ${fmt(e.p95)}, max ${fmt(e.max)}; goal under ${goal} ms: ${e.max < goal ? "met" : "NOT met"}`);
+
+  const runs = Number(process.env.BENCH_FUZZ_RUNS ?? 2000);
+  const wrkSeconds = Number(process.env.BENCH_WRK_SECONDS ?? 10);
+  buildEcho(ROOT);
+  console.log(`\nfuzz: ${runs} cases (seed 1, the full mix) against ${ECHO_IMAGE}, and wrk -t1 -c1 -d${wrkSeconds}s POSTing the sample to the same container`);
+  const f = await measureFuzz(runs, wrkSeconds, readFileSync(join(ROOT, "fixtures", "data", "inference", "sample.json")));
+  const ratio = f.casesPerSecond / f.wrkRequestsPerSecond;
+  console.log("| | per second | |");
+  console.log("|---|---|---|");
+  console.log(`| byoc-check fuzz cases (each: POST /invocations, then GET /ping on a new connection) | ${f.casesPerSecond.toFixed(0)} | ${f.cases} cases in ${f.seconds.toFixed(1)} s |`);
+  console.log(`| wrk requests (POST /invocations, one kept-alive connection) | ${f.wrkRequestsPerSecond.toFixed(0)} | ${f.wrkSeconds} s |`);
+  console.log(`\nfuzz cases/s ÷ wrk requests/s: ${ratio.toFixed(2)}; goal at least 0.5: ${ratio >= 0.5 ? "met" : "NOT met"}`);
 }
 
 main().catch((e: unknown) => {

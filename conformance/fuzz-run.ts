@@ -155,7 +155,7 @@ export function defineFuzzCheck(meta: FuzzCheckMeta): AnyCheck {
       const mine = got.findings.filter((x) => x.kind === kind);
       const seed = endpoints.options.fuzz.seed;
       if (mine.length === 0) {
-        if (got.mode === "replay") return pass(`the replayed case (--seed ${seed} --replay ${endpoints.options.fuzz.replay}) no longer fails this way`);
+        if (got.mode === "replay") return pass(`the replayed case (--seed ${seed} --replay ${endpoints.options.fuzz.replay}) did not fail this way`);
         return pass(`${clean}: ${searchSummary(got)}; --seed ${seed} repeats the search`);
       }
       const strict = kind === "not_a_server_error" && endpoints.options.fuzz.strict;

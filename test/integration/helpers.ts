@@ -1,7 +1,11 @@
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { Ajv2020 } from "ajv/dist/2020.js";
+import * as formats from "ajv-formats";
+import { expect } from "vitest";
+import type { FixtureRun } from "../support/fixtures.js";
 
 export const ROOT = join(import.meta.dirname, "..", "..");
 export const CLI = join(ROOT, "dist", "src", "cli", "main.js");
@@ -81,7 +85,8 @@ export interface ReportResult {
   status: string;
   detail?: string;
   reason?: string;
-  findings: Array<{ message: string; evidence: { reproduce?: string[]; log?: string } }>;
+  severity?: string;
+  findings: Array<{ message: string; evidence: { reproduce?: string[]; log?: string; actual?: unknown; notes?: string[] } }>;
 }
 
 /** Runs the CLI with --format json on `image` and indexes the results by check id. */
@@ -109,4 +114,48 @@ export function testDirs(prefix: string): { make(): string; clean(): void } {
       for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
     },
   };
+}
+
+// ajv-formats is CommonJS: its function is the module's default export.
+const addFormats = (formats as unknown as { default: (ajv: Ajv2020) => Ajv2020 }).default;
+let validateReport: ReturnType<Ajv2020["compile"]> | undefined;
+
+/**
+ * Runs byoc-check on a fixture as its expected.json run says (plus `more` arguments) and asserts what the run
+ * expects: the exit code, each named check's status, that every unnamed check passed or skipped, the messages, a
+ * report valid against its schema, and nothing left behind. Returns the report for further assertions.
+ */
+export async function runFixture(name: string, run: FixtureRun, more: string[] = []): Promise<{ results: Map<string, ReportResult>; stderr: string }> {
+  if (!validateReport) {
+    const ajv = new Ajv2020({ allErrors: true, strict: true });
+    addFormats(ajv);
+    validateReport = ajv.compile(JSON.parse(readFileSync(join(ROOT, "schemas", "report.schema.json"), "utf8")));
+  }
+  const volumesBefore = allVolumes();
+  const result = await runCli([...run.args, ...more, "--format", "json", `byoc-check-fixture/${name}:latest`]);
+  if (!more.includes("--keep")) expect(result.stderr).toBe("");
+  expect(result.code, result.stdout).toBe(run.exitCode);
+
+  const report = JSON.parse(result.stdout) as { results: ReportResult[]; exitCode: number; image: { ref: string } };
+  expect(validateReport(report), JSON.stringify(validateReport.errors)).toBe(true);
+  expect(report.exitCode).toBe(run.exitCode);
+  expect(report.image.ref).toBe(`byoc-check-fixture/${name}:latest`);
+
+  const status = new Map(report.results.map((r) => [r.id, r.status]));
+  for (const want of ["pass", "fail", "skip", "error"] as const) {
+    for (const id of run[want] ?? []) expect(status.get(id), `${id} should ${want}`).toBe(want);
+  }
+  // A check the fixture does not name must pass or skip: `fail` lists every failing check.
+  const named = new Set([...(run.fail ?? []), ...(run.error ?? [])]);
+  for (const r of report.results) {
+    if (!named.has(r.id)) expect(["pass", "skip"], `${r.id} was ${r.status}: ${JSON.stringify(r.findings)}`).toContain(r.status);
+  }
+  for (const [id, needles] of Object.entries(run.messages ?? {})) {
+    const messages = report.results.find((r) => r.id === id)?.findings.map((f) => f.message).join("\n") ?? "";
+    for (const needle of needles) expect(messages).toContain(needle);
+  }
+
+  expect(leftovers()).toEqual(NOTHING_LEFT);
+  expect(allVolumes()).toEqual(volumesBefore);
+  return { results: new Map(report.results.map((x) => [x.id, x])), stderr: result.stderr };
 }

@@ -18,7 +18,8 @@ export interface FixtureRun {
 
 export interface Fixture {
   name: string;
-  data: { description: string; runs: FixtureRun[] };
+  /** `test`: the integration test that runs this fixture's runs (with more assertions) instead of fixtures.test.ts. */
+  data: { description: string; test?: string; runs: FixtureRun[] };
 }
 
 /** Every fixture image's expected.json, by directory name. */

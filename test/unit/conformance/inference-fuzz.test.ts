@@ -122,7 +122,7 @@ describe("INF-FUZZ-*", () => {
     await closeServe();
 
     expect(passDetail(await runServeCheck(fuzzServerError, sandbox(robust, { seed: Number(seed), replay: path })))).toBe(
-      `the replayed case (--seed ${seed} --replay ${path}) no longer fails this way`,
+      `the replayed case (--seed ${seed} --replay ${path}) did not fail this way`,
     );
   }, 60_000);
 

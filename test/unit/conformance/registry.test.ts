@@ -114,6 +114,12 @@ describe("fixture expectations", () => {
     }
   });
 
+  it.each(fixtures.filter((f) => f.data.test !== undefined).map((f) => [f.name, f] as const))("%s is run by the integration test it names", (name, fixture) => {
+    const source = readFileSync(join(PACKAGE_ROOT, fixture.data.test!), "utf8");
+    expect(source).toContain(`"${name}"`);
+    expect(source).toContain("runFixture(");
+  });
+
   it("every check has a fixture run proving it can fail and one proving it can pass", () => {
     const runs = fixtures.flatMap((f) => f.data.runs);
     expect(coverageGaps([...ids], runs)).toEqual({ neverFails: [], neverPasses: [] });
