@@ -20,6 +20,8 @@ import { loadSpec } from "../src/spec/load.js";
 export const ECHO_IMAGE = "byoc-check-bench/echo:latest";
 
 export interface FuzzSample {
+  /** Time inside the target (request, /ping, bookkeeping) per case family: where the seconds go. */
+  byFamily: Array<{ family: string; cases: number; meanMs: number }>;
   cases: number;
   requests: number;
   seconds: number;
@@ -52,10 +54,26 @@ export async function measureFuzz(runs: number, wrkSeconds: number, sampleBody: 
       signal: new AbortController().signal,
     });
     try {
-      const target = endpointTarget(endpoints, { responseMaxBytes: limits.responseMaxBytes, maxRestarts: 0 });
+      const inner = endpointTarget(endpoints, { responseMaxBytes: limits.responseMaxBytes, maxRestarts: 0 });
+      const spent = new Map<string, { cases: number; ms: number }>();
+      const target: typeof inner = {
+        ...inner,
+        async execute(c, o) {
+          const t0 = performance.now();
+          try {
+            return await inner.execute(c, o);
+          } finally {
+            const f = spent.get(c.family) ?? { cases: 0, ms: 0 };
+            f.cases++;
+            f.ms += performance.now() - t0;
+            spent.set(c.family, f);
+          }
+        },
+      };
       const arb = caseArbitrary([sample], { requestMaxBytes: limits.requestMaxBytes });
       // Start the server first: its start-up is not the fuzzer's speed.
       await target.execute({ what: "warm-up", family: "json", headers: { "Content-Type": "application/json" }, body: sampleBody, malformed: false }, { timeoutMs: 10_000 });
+      spent.clear();
       const report = await fuzz(arb, target, { seed: 1, runs }, { pingTimeoutMs: limits.pingTimeoutMs, invocationTimeoutMs: limits.invocationTimeoutMs, knownHangTimeoutMs: 5_000, shrinkMaxMs: 30_000 });
       if (report.found.length > 0) throw new Error(`the echo server failed a case: ${report.found.map((f) => f.failure.detail).join("; ")}`);
 
@@ -68,6 +86,7 @@ export async function measureFuzz(runs: number, wrkSeconds: number, sampleBody: 
       if (wrk.status !== 0 || !rps) throw new Error(`wrk failed: ${wrk.stderr || wrk.stdout}`);
       const seconds = report.elapsedMs / 1000;
       return {
+        byFamily: [...spent].map(([family, f]) => ({ family, cases: f.cases, meanMs: f.ms / f.cases })),
         cases: report.casesSent,
         requests: report.casesSent * 2,
         seconds,

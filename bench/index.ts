@@ -37,6 +37,9 @@ async function main(): Promise<void> {
   console.log("|---|---|---|");
   console.log(`| byoc-check fuzz cases (each: POST /invocations, then GET /ping on a new connection) | ${f.casesPerSecond.toFixed(0)} | ${f.cases} cases in ${f.seconds.toFixed(1)} s |`);
   console.log(`| wrk requests (POST /invocations, one kept-alive connection) | ${f.wrkRequestsPerSecond.toFixed(0)} | ${f.wrkSeconds} s |`);
+  console.log("\n| case family | cases | mean time in the target (request, /ping) |");
+  console.log("|---|---|---|");
+  for (const b of f.byFamily) console.log(`| ${b.family} | ${b.cases} | ${fmt(b.meanMs)} |`);
   console.log(`\nfuzz cases/s ÷ wrk requests/s: ${ratio.toFixed(2)}; goal at least 0.5: ${ratio >= 0.5 ? "met" : "NOT met"}`);
 }
 

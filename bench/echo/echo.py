@@ -4,8 +4,23 @@ import sys
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
+def accepts(accept, content_type):
+    """Whether an Accept header allows the media type: no header, */*, type/* or the type itself (q > 0)."""
+    if not accept:
+        return True
+    media = content_type.split(";")[0].strip().lower()
+    for item in accept.split(","):
+        rng, *params = [p.strip().lower() for p in item.split(";")]
+        if any(p.replace(" ", "") in ("q=0", "q=0.0", "q=0.00", "q=0.000") for p in params):
+            continue
+        if rng in ("*/*", media) or (rng.endswith("/*") and media.startswith(rng[:-1])):
+            return True
+    return False
+
+
 class Echo(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # else each answer's body waits ~40 ms for the delayed ACK of its headers
 
     def log_message(self, *_):
         pass
@@ -32,7 +47,10 @@ class Echo(BaseHTTPRequestHandler):
                 self.rfile.readline()
         else:
             body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        self.answer(200, body, self.headers.get("Content-Type") or "application/octet-stream")
+        content_type = self.headers.get("Content-Type") or "application/octet-stream"
+        if not accepts(self.headers.get("Accept"), content_type):
+            return self.answer(406, b"", "text/plain")
+        self.answer(200, body, content_type)
 
 
 if __name__ == "__main__":

@@ -11,10 +11,13 @@ export class LogTailBuffer {
   private lastByte = 0x0a;
   /** The byte just before the first one held, once any were dropped: tells whether the tail starts on a line. */
   private beforeFirst = 0x0a;
+  /** The last tail() made, until the next push: a fuzzer asks after every request, and most add nothing. */
+  private made: LogTail | undefined;
 
   constructor(private readonly limit = LOG_TAIL_BYTES) {}
 
   push(chunk: Buffer): void {
+    this.made = undefined;
     this.total += chunk.length;
     for (let i = chunk.indexOf(0x0a); i !== -1; i = chunk.indexOf(0x0a, i + 1)) this.newlines++;
     if (chunk.length === 0) return;
@@ -31,6 +34,7 @@ export class LogTailBuffer {
   }
 
   tail(): LogTail {
+    if (this.made) return this.made;
     let buf = Buffer.concat(this.chunks);
     let before = this.total > buf.length ? this.beforeFirst : 0x0a;
     if (buf.length > this.limit) {
@@ -41,12 +45,12 @@ export class LogTailBuffer {
       const nl = buf.indexOf(0x0a);
       if (nl !== -1 && nl < buf.length - 1) buf = buf.subarray(nl + 1); // start on a whole line
     }
-    return {
+    return (this.made = {
       text: buf.toString("utf8"),
       lines: this.newlines + (this.lastByte === 0x0a ? 0 : 1),
       bytes: this.total,
       truncated: this.total > buf.length,
-    };
+    });
   }
 }
 
