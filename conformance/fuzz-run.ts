@@ -5,7 +5,7 @@
 import { type AnyCheck, type Outcome, type Severity, defineServeCheck, fail, pass, skip } from "../src/engine/check.js";
 import type { Endpoint, Endpoints } from "../src/engine/serve/endpoints.js";
 import type { ClauseId } from "../src/spec/types.js";
-import { type FuzzCase, type SeedSample, caseArbitrary } from "../src/fuzz/cases.js";
+import { type FuzzCase, runArbitrary } from "../src/fuzz/cases.js";
 import { type FailureKind, failureKey, judge } from "../src/fuzz/oracle.js";
 import { type FuzzReport, caseAt, fuzz } from "../src/fuzz/run.js";
 import { type CaseEvidence, endpointTarget } from "../src/fuzz/target.js";
@@ -21,12 +21,6 @@ const SHRINK_MAX_MS = 30_000;
 const SHOWN_BODY_BYTES = 256;
 /** The kinds whose oracle detail says more than the answer itself (which /ping failed, which type came back). */
 const DETAILED: ReadonlySet<FailureKind> = new Set(["crash", "ping_degraded", "content_type_conformance"]);
-
-/** What the fuzzer starts from when no --sample is given: the two types nearly every SageMaker model takes. */
-export const BUILT_IN_SAMPLES: readonly SeedSample[] = [
-  { name: "built-in.json", contentType: "application/json", body: Buffer.from('{"instances": [[0.5, 1.5, 2.5]]}') },
-  { name: "built-in.csv", contentType: "text/csv", body: Buffer.from("0.5,1.5,2.5\n") },
-];
 
 export interface FuzzFinding {
   kind: FailureKind;
@@ -73,9 +67,9 @@ async function search(endpoints: Endpoints): Promise<FuzzRun | { outcome: Outcom
   if (first.endpoint.readiness.kind !== "ready") return { outcome: skip(`the server never answered /ping with 200; see ${READY_OWNER}`) };
 
   const given = options.samples.length > 0;
-  const samples: readonly SeedSample[] = given ? options.samples : BUILT_IN_SAMPLES;
-  const seeds = given ? `mutations of ${samples.map((s) => `${s.name} (${s.contentType})`).join(", ")}` : "built-in JSON and CSV requests (no --sample given)";
-  const arb = caseArbitrary(samples, { requestMaxBytes: limits.requestMaxBytes, ...(options.accept ? { accept: options.accept } : {}) });
+  const seeds = given ? `mutations of ${options.samples.map((s) => `${s.name} (${s.contentType})`).join(", ")}` : "built-in JSON and CSV requests (no --sample given)";
+  // The same arbitrary as the one --replay was checked against when the flags were parsed.
+  const arb = runArbitrary(options.samples, { requestMaxBytes: limits.requestMaxBytes, ...(options.accept ? { accept: options.accept } : {}) });
   const target = endpointTarget(endpoints, { responseMaxBytes: limits.responseMaxBytes, maxRestarts: MAX_RESTARTS });
   const oracle = { pingTimeoutMs: limits.pingTimeoutMs, invocationTimeoutMs: limits.invocationTimeoutMs, knownHangTimeoutMs: KNOWN_HANG_TIMEOUT_MS, shrinkMaxMs: SHRINK_MAX_MS };
 
@@ -87,7 +81,7 @@ async function search(endpoints: Endpoints): Promise<FuzzRun | { outcome: Outcom
   };
 
   if (f.replay !== undefined) {
-    const c = await caseAt(arb, f.seed, f.replay);
+    const c = caseAt(arb, f.seed, f.replay);
     const result = await target.execute(c, { timeoutMs: limits.invocationTimeoutMs });
     const failure = judge(c, result, oracle);
     const endpoint = target.current()!;

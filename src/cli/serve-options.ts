@@ -5,6 +5,8 @@ import { basename, extname, resolve } from "node:path";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import addFormats from "ajv-formats";
 import { ConfigError, UsageError } from "../errors.js";
+import { runArbitrary } from "../fuzz/cases.js";
+import { caseAt } from "../fuzz/run.js";
 import { checkModelArchive } from "../image/model-archive.js";
 import type { ServeLimits } from "../engine/serve/endpoints.js";
 import type { ModelSource, Sample, ServeOptions } from "../engine/serve/types.js";
@@ -170,7 +172,7 @@ export function parseServeOptions(
     readyGateMs,
     concurrency,
     env: shared.env,
-    fuzz: parseFuzz(raw, shared),
+    fuzz: parseFuzz(raw, shared, () => runArbitrary(samples, { requestMaxBytes: requestMax, ...(raw.accept !== undefined ? { accept: raw.accept } : {}) })),
     ...(shared.stopGraceMs !== undefined ? { stopGraceMs: shared.stopGraceMs } : {}),
     ...(shared.keepDir !== undefined ? { keepDir: shared.keepDir } : {}),
   };
@@ -201,7 +203,7 @@ function mediaTypeList(value: string): string {
   return value;
 }
 
-function parseFuzz(raw: RawServeOptions, shared: { seed: number; seedGiven: boolean }): ServeOptions["fuzz"] {
+function parseFuzz(raw: RawServeOptions, shared: { seed: number; seedGiven: boolean }, arbitrary: () => ReturnType<typeof runArbitrary>): ServeOptions["fuzz"] {
   let runs = DEFAULT_FUZZ_RUNS;
   if (raw.fuzzRuns !== undefined) {
     runs = Number(raw.fuzzRuns);
@@ -218,6 +220,14 @@ function parseFuzz(raw: RawServeOptions, shared: { seed: number; seedGiven: bool
     }
     if (!shared.seedGiven) throw new UsageError("--replay needs the --seed of the finding", "copy both from the finding's replay line, e.g. --seed 1234 --replay 17:3:0");
     if (runs === 0) throw new UsageError("--replay with --fuzz-runs 0", "drop --fuzz-runs 0 to replay a case");
+    try {
+      caseAt(arbitrary(), shared.seed, raw.replay);
+    } catch {
+      throw new UsageError(
+        `--replay ${raw.replay} is not a case of the search seeded ${shared.seed} from these samples`,
+        "copy --seed and --replay from the finding, and give the same --sample and --accept flags as the run that found it",
+      );
+    }
     fuzz.replay = raw.replay;
   }
   return fuzz;

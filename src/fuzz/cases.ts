@@ -22,6 +22,17 @@ export interface SeedSample {
   body: Buffer;
 }
 
+/** What the fuzzer starts from when no --sample is given: the two types nearly every SageMaker model takes. */
+export const BUILT_IN_SAMPLES: readonly SeedSample[] = [
+  { name: "built-in.json", contentType: "application/json", body: Buffer.from('{"instances": [[0.5, 1.5, 2.5]]}') },
+  { name: "built-in.csv", contentType: "text/csv", body: Buffer.from("0.5,1.5,2.5\n") },
+];
+
+/** The arbitrary a run fuzzes with: the user's samples, or the built-in ones when there are none. */
+export function runArbitrary(samples: readonly SeedSample[], options: CaseOptions): fc.Arbitrary<FuzzCase> {
+  return caseArbitrary(samples.length > 0 ? samples : BUILT_IN_SAMPLES, options);
+}
+
 export interface CaseOptions {
   /** The Accept header the user's requests carry, if any. */
   accept?: string;

@@ -176,16 +176,20 @@ export async function fuzz(arb: fc.Arbitrary<FuzzCase>, target: FuzzTarget, budg
   return { found, casesSent: sent, casesGenerated: generated, elapsedMs: performance.now() - t0, stoppedBy };
 }
 
-/** The case at `path` of the search seeded `seed`: what `--seed N --replay PATH` sends again. */
-export async function caseAt(arb: fc.Arbitrary<FuzzCase>, seed: number, path: string): Promise<FuzzCase> {
+/** The case at `path` of the search seeded `seed`: what `--seed N --replay PATH` sends again. Throws for a path that search never had. */
+export function caseAt(arb: fc.Arbitrary<FuzzCase>, seed: number, path: string): FuzzCase {
   let got: FuzzCase | undefined;
-  await fc.check(
-    fc.property(arb, (c) => {
-      got = c;
-      return false;
-    }),
-    { seed, path, numRuns: 1, endOnFailure: true },
-  );
+  try {
+    fc.check(
+      fc.property(arb, (c) => {
+        got = c;
+        return false;
+      }),
+      { seed, path, numRuns: 1, endOnFailure: true },
+    );
+  } catch {
+    got = undefined;
+  }
   if (!got) throw new Error(`no case at path ${path} for seed ${seed}`);
   return got;
 }

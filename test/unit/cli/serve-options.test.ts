@@ -352,7 +352,7 @@ describe("fuzzing flags", () => {
   it("takes a budget, --strict, and a replay with the seed it came from", () => {
     expect(parse({ fuzzRuns: "1000", fuzzTime: "90s", strict: true }).fuzz).toEqual({ runs: 1000, timeMs: 90_000, seed: 7, strict: true });
     expect(parse({ fuzzRuns: "0" }).fuzz.runs).toBe(0);
-    expect(parse({ replay: "17:3:0" }, CONTRACTS, { seed: 1234, seedGiven: true }).fuzz).toMatchObject({ seed: 1234, replay: "17:3:0" });
+    expect(parse({ replay: "17" }, CONTRACTS, { seed: 1234, seedGiven: true }).fuzz).toMatchObject({ seed: 1234, replay: "17" });
   });
 
   it.each(["-1", "1.5", "many", "", "1000001"])("refuses --fuzz-runs %j", (value) => {
@@ -370,6 +370,9 @@ describe("fuzzing flags", () => {
     expect(usage({ replay: "1:2" }).message).toBe("--replay needs the --seed of the finding");
     expect(usage({ replay: "1:2", fuzzRuns: "0" }, CONTRACTS, { seedGiven: true }).message).toBe("--replay with --fuzz-runs 0");
     expect(usage({ replay: "1;rm -rf /" }, CONTRACTS, { seedGiven: true }).message).toBe('--replay "1;rm -rf /" is not a fast-check path');
+    const e = usage({ replay: "3:999:999:999" }, CONTRACTS, { seed: 42, seedGiven: true });
+    expect(e.message).toBe("--replay 3:999:999:999 is not a case of the search seeded 42 from these samples");
+    expect(e.hint).toBe("copy --seed and --replay from the finding, and give the same --sample and --accept flags as the run that found it");
   });
 
   it("refuses fuzzing flags when inference is not checked", () => {

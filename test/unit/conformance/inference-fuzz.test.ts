@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
-import { BUILT_IN_SAMPLES, showBody } from "../../../conformance/fuzz-run.js";
+import { showBody } from "../../../conformance/fuzz-run.js";
+import { BUILT_IN_SAMPLES } from "../../../src/fuzz/cases.js";
 import { satisfiesAccept } from "../../../conformance/serve-run.js";
 import fuzzContentType from "../../../conformance/inference/fuzz-content-type.js";
 import fuzzCrash from "../../../conformance/inference/fuzz-crash.js";

@@ -87,7 +87,7 @@ describe("fuzz", () => {
   it("replays a finding's case exactly from its seed and path", async () => {
     const report = await fuzz(both, plantedTarget, { seed: 42, runs: 200 }, LIMITS);
     for (const f of report.found) {
-      const again = await caseAt(both, f.seed, f.path);
+      const again = caseAt(both, f.seed, f.path);
       expect(again.body.equals(f.case.body)).toBe(true);
       expect(again.headers).toEqual(f.case.headers);
     }
