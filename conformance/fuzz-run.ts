@@ -67,7 +67,7 @@ async function search(endpoints: Endpoints): Promise<FuzzRun | { outcome: Outcom
   if (first.endpoint.readiness.kind !== "ready") return { outcome: skip(`the server never answered /ping with 200; see ${READY_OWNER}`) };
 
   const given = options.samples.length > 0;
-  const seeds = given ? `mutations of ${options.samples.map((s) => `${s.name} (${s.contentType})`).join(", ")}` : "built-in JSON and CSV requests (no --sample given)";
+  const seeds = given ? `mutations of ${options.samples.map((s) => `${s.name} (${s.contentType})`).join(", ")}` : "built-in JSON, CSV and NPY requests (no --sample given)";
   // The same arbitrary as the one --replay was checked against when the flags were parsed.
   const arb = runArbitrary(options.samples, { requestMaxBytes: limits.requestMaxBytes, ...(options.accept ? { accept: options.accept } : {}) });
   const target = endpointTarget(endpoints, { responseMaxBytes: limits.responseMaxBytes, maxRestarts: MAX_RESTARTS });

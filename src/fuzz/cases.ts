@@ -2,12 +2,13 @@
 // around the 6 MiB limit, as fast-check arbitraries, so that a run is repeatable from its seed and every failing case
 // shrinks towards the smallest one that still fails.
 import fc from "fast-check";
+import { formatMutations, sampleNpy } from "./formats.js";
 
 /** One request the fuzzer sends. */
 export interface FuzzCase {
   /** What was done to the sample, in words: "sample.json: a field removed at $.instances". */
   what: string;
-  family: "json" | "csv" | "bytes" | "protocol" | "size";
+  family: "json" | "csv" | "format" | "bytes" | "protocol" | "size";
   headers: Record<string, string>;
   body: Buffer;
   /** The request is not one a correct client sends: a 5xx answer is the server's fault (not_a_server_error). */
@@ -26,6 +27,7 @@ export interface SeedSample {
 export const BUILT_IN_SAMPLES: readonly SeedSample[] = [
   { name: "built-in.json", contentType: "application/json", body: Buffer.from('{"instances": [[0.5, 1.5, 2.5]]}') },
   { name: "built-in.csv", contentType: "text/csv", body: Buffer.from("0.5,1.5,2.5\n") },
+  { name: "built-in.npy", contentType: "application/x-npy", body: sampleNpy() },
 ];
 
 /** The arbitrary a run fuzzes with: the user's samples, or the built-in ones when there are none. */
@@ -243,7 +245,15 @@ export function caseArbitrary(samples: readonly SeedSample[], options: CaseOptio
         parsed = undefined;
       }
     }
-    const mutations = parsed !== undefined ? jsonMutations(s, parsed) : isCsv(s.contentType) ? csvMutations(s) : byteCases(s);
+    const format = formatMutations(s.contentType, s.body);
+    const mutations =
+      parsed !== undefined
+        ? jsonMutations(s, parsed)
+        : isCsv(s.contentType)
+          ? csvMutations(s)
+          : format
+            ? format.map((m): FuzzCase => ({ what: `${s.name}: ${m.what}`, family: "format", headers: { "Content-Type": s.contentType }, body: m.body, malformed: m.valid !== true }))
+            : byteCases(s);
     return fc.oneof(
       { arbitrary: mutations, weight: 12 },
       { arbitrary: byteCases(s), weight: 3 },

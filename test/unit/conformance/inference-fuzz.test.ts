@@ -76,10 +76,10 @@ describe("INF-FUZZ-*", () => {
     }
   }, 30_000);
 
-  it("grow cases from built-in JSON and CSV when no sample is given", async () => {
+  it("grow cases from built-in JSON, CSV and NPY when no sample is given", async () => {
     const endpoints = sandbox(robust, {}, []);
-    expect(passDetail(await runServeCheck(fuzzCrash, endpoints))).toContain("from built-in JSON and CSV requests (no --sample given)");
-    expect(BUILT_IN_SAMPLES.map((s) => s.contentType)).toEqual(["application/json", "text/csv"]);
+    expect(passDetail(await runServeCheck(fuzzCrash, endpoints))).toContain("from built-in JSON, CSV and NPY requests (no --sample given)");
+    expect(BUILT_IN_SAMPLES.map((s) => s.contentType)).toEqual(["application/json", "text/csv", "application/x-npy"]);
   }, 30_000);
 
   it("report each planted bug under its own check, shrunk, saved, with the lines that replay it", async () => {
