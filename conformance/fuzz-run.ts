@@ -66,10 +66,14 @@ async function search(endpoints: Endpoints): Promise<FuzzRun | { outcome: Outcom
   if ("outcome" in first) return first;
   if (first.endpoint.readiness.kind !== "ready") return { outcome: skip(`the server never answered /ping with 200; see ${READY_OWNER}`) };
 
-  const given = options.samples.length > 0;
-  const seeds = given ? `mutations of ${options.samples.map((s) => `${s.name} (${s.contentType})`).join(", ")}` : "built-in JSON, CSV and NPY requests (no --sample given)";
+  const seeds =
+    options.samples.length > 0
+      ? `mutations of ${options.samples.map((s) => `${s.name} (${s.contentType})`).join(", ")}`
+      : f.contentType !== undefined
+        ? `a built-in request sent as ${f.contentType} (no --sample given)`
+        : "built-in JSON, CSV and NPY requests (no --sample given)";
   // The same arbitrary as the one --replay was checked against when the flags were parsed.
-  const arb = runArbitrary(options.samples, { requestMaxBytes: limits.requestMaxBytes, ...(options.accept ? { accept: options.accept } : {}) });
+  const arb = runArbitrary(options.samples, { requestMaxBytes: limits.requestMaxBytes, ...(options.accept ? { accept: options.accept } : {}) }, f.contentType);
   const target = endpointTarget(endpoints, { responseMaxBytes: limits.responseMaxBytes, maxRestarts: MAX_RESTARTS });
   const oracle = { pingTimeoutMs: limits.pingTimeoutMs, invocationTimeoutMs: limits.invocationTimeoutMs, knownHangTimeoutMs: KNOWN_HANG_TIMEOUT_MS, shrinkMaxMs: SHRINK_MAX_MS };
 

@@ -172,7 +172,10 @@ export function parseServeOptions(
     readyGateMs,
     concurrency,
     env: shared.env,
-    fuzz: parseFuzz(raw, shared, () => runArbitrary(samples, { requestMaxBytes: requestMax, ...(raw.accept !== undefined ? { accept: raw.accept } : {}) })),
+    fuzz: {
+      ...parseFuzz(raw, shared, () => runArbitrary(samples, { requestMaxBytes: requestMax, ...(raw.accept !== undefined ? { accept: raw.accept } : {}) }, defaultType)),
+      ...(defaultType !== undefined && samples.length === 0 ? { contentType: defaultType } : {}),
+    },
     ...(shared.stopGraceMs !== undefined ? { stopGraceMs: shared.stopGraceMs } : {}),
     ...(shared.keepDir !== undefined ? { keepDir: shared.keepDir } : {}),
   };

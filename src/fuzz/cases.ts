@@ -30,9 +30,21 @@ export const BUILT_IN_SAMPLES: readonly SeedSample[] = [
   { name: "built-in.npy", contentType: "application/x-npy", body: sampleNpy() },
 ];
 
-/** The arbitrary a run fuzzes with: the user's samples, or the built-in ones when there are none. */
-export function runArbitrary(samples: readonly SeedSample[], options: CaseOptions): fc.Arbitrary<FuzzCase> {
-  return caseArbitrary(samples.length > 0 ? samples : BUILT_IN_SAMPLES, options);
+/**
+ * What a run fuzzes from: the user's samples; without any, the built-in sample of the declared --content-type (a
+ * type byoc-check has none for gets the built-in JSON body under that type), or every built-in one.
+ */
+export function seedSamples(samples: readonly SeedSample[], declaredType?: string): readonly SeedSample[] {
+  if (samples.length > 0) return samples;
+  if (declaredType === undefined) return BUILT_IN_SAMPLES;
+  const media = mediaOf(declaredType);
+  const known = BUILT_IN_SAMPLES.find((s) => s.contentType === media);
+  return [known ? { ...known, contentType: declaredType } : { name: "built-in", contentType: declaredType, body: BUILT_IN_SAMPLES[0]!.body }];
+}
+
+/** The arbitrary a run fuzzes with (see seedSamples). */
+export function runArbitrary(samples: readonly SeedSample[], options: CaseOptions, declaredType?: string): fc.Arbitrary<FuzzCase> {
+  return caseArbitrary(seedSamples(samples, declaredType), options);
 }
 
 export interface CaseOptions {

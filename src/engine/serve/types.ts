@@ -33,6 +33,8 @@ export interface FuzzOptions {
   strict: boolean;
   /** --replay PATH: send only the case at this fast-check path of the search seeded `seed`. */
   replay?: string;
+  /** --content-type, when no --sample is given: the type the built-in seed requests are sent as. */
+  contentType?: string;
 }
 
 export interface ServeOptions {

@@ -375,6 +375,11 @@ describe("fuzzing flags", () => {
     expect(e.hint).toBe("copy --seed and --replay from the finding, and give the same --sample and --accept flags as the run that found it");
   });
 
+  it("sends the built-in seed requests as --content-type when no --sample is given", () => {
+    expect(parse({ contentType: "text/csv" }).fuzz.contentType).toBe("text/csv");
+    expect(parse({ contentType: "text/csv", sample: [file("s.csv", "1,2\n")] }).fuzz.contentType).toBeUndefined();
+  });
+
   it("refuses fuzzing flags when inference is not checked", () => {
     const e = usage({ fuzzRuns: "10" }, ["training"]);
     expect(e.message).toBe("--fuzz-runs, --fuzz-time, --strict and --replay fuzz an endpoint, but inference is not among the contracts checked");

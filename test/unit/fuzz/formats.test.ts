@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { caseArbitrary } from "../../../src/fuzz/cases.js";
+import { caseArbitrary, seedSamples } from "../../../src/fuzz/cases.js";
 import { crc32, formatMutations, npyFile, sampleNpy } from "../../../src/fuzz/formats.js";
 
 /** The header dict and data of a version 1 .npy, as NumPy's reader finds them. */
@@ -82,5 +82,15 @@ describe("caseArbitrary with a binary sample", () => {
     const format = cases.filter((c) => c.family === "format");
     expect(format.length).toBeGreaterThan(100);
     expect(format.every((c) => c.what.startsWith("x.npy: npy: ") && c.headers["Content-Type"] === "application/x-npy")).toBe(true);
+  });
+});
+
+describe("seedSamples", () => {
+  const own = [{ name: "mine.csv", contentType: "text/csv", body: Buffer.from("1\n") }];
+  it("fuzzes from the user's samples when there are any, the declared type's built-in otherwise, else all built-ins", () => {
+    expect(seedSamples(own, "application/json")).toBe(own);
+    expect(seedSamples([], "text/csv; charset=utf-8")).toEqual([{ name: "built-in.csv", contentType: "text/csv; charset=utf-8", body: Buffer.from("0.5,1.5,2.5\n") }]);
+    expect(seedSamples([], "application/vnd.acme+thing").map((s) => [s.name, s.contentType])).toEqual([["built-in", "application/vnd.acme+thing"]]);
+    expect(seedSamples([]).map((s) => s.contentType)).toEqual(["application/json", "text/csv", "application/x-npy"]);
   });
 });
