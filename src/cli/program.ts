@@ -206,7 +206,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .optionsGroup("Inference endpoints:")
     .option("--model <dir|file|none>", "the model at /opt/ml/model (read-only): a directory, a model.tar.gz, or none (default with -c training,inference and --channel: the model training wrote)")
     .addOption(new Option("--sample <file[@type]>", "a request body for POST /invocations, repeatable; @type sets its Content-Type").argParser(collect))
-    .option("--content-type <type>", "Content-Type of samples without @type (default: from the file extension)")
+    .option("--content-type <type>", "Content-Type of samples without @type (default: from the file extension); with no --sample, the type of the fuzzer's built-in requests")
     .option("--accept <type>", "Accept header of the sample requests; responses must match it")
     .option("--expect-schema <file>", "a JSON Schema the JSON responses must satisfy")
     .option("--startup-timeout <duration>", "ContainerStartupHealthCheckTimeoutInSeconds, 60s to 1h (default: the platform's 8m)")
