@@ -168,7 +168,7 @@ export function defineFuzzCheck(meta: FuzzCheckMeta): AnyCheck {
             `failure: ${failureKey(x)}`,
             `headers: ${Object.entries(x.case.headers).map(([k, v]) => `${k}: ${v.length > 60 ? `${v.slice(0, 60)}...` : v}`).join("; ") || "(none)"}${x.case.chunked ? "; sent chunked" : ""}`,
             `${shrinkNote(x, got.mode)}; found ${got.mode === "replay" ? "by replay" : `in ${searchSummary(got)}`}`,
-            "replay: start the server with the docker run line, then run the curl line; or rerun byoc-check with the seed and path (and the same --sample, --accept and --model flags)",
+            "replay: start the server with the docker run line, then run the curl line; or rerun byoc-check with the seed and path (and the same --sample, --content-type, --accept and --model flags)",
             ...(got.endpoint.kept ? [] : ["the request file in the curl line goes when byoc-check ends: add --keep DIR to keep it"]),
           ],
         },

@@ -228,7 +228,7 @@ function parseFuzz(raw: RawServeOptions, shared: { seed: number; seedGiven: bool
     } catch {
       throw new UsageError(
         `--replay ${raw.replay} is not a case of the search seeded ${shared.seed} from these samples`,
-        "copy --seed and --replay from the finding, and give the same --sample and --accept flags as the run that found it",
+        "copy --seed and --replay from the finding, and give the same --sample, --content-type and --accept flags as the run that found it",
       );
     }
     fuzz.replay = raw.replay;

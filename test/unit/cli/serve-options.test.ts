@@ -372,7 +372,7 @@ describe("fuzzing flags", () => {
     expect(usage({ replay: "1;rm -rf /" }, CONTRACTS, { seedGiven: true }).message).toBe('--replay "1;rm -rf /" is not a fast-check path');
     const e = usage({ replay: "3:999:999:999" }, CONTRACTS, { seed: 42, seedGiven: true });
     expect(e.message).toBe("--replay 3:999:999:999 is not a case of the search seeded 42 from these samples");
-    expect(e.hint).toBe("copy --seed and --replay from the finding, and give the same --sample and --accept flags as the run that found it");
+    expect(e.hint).toBe("copy --seed and --replay from the finding, and give the same --sample, --content-type and --accept flags as the run that found it");
   });
 
   it("sends the built-in seed requests as --content-type when no --sample is given", () => {
