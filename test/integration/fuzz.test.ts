@@ -65,7 +65,7 @@ describe("fuzzing /invocations on a real server", () => {
 
   it("--strict makes a 5xx on a malformed request an error", async () => {
     const { code, results } = await reportOf(
-      ["-c", "inference", "--model", MODEL, "--sample", JSON_SAMPLE, "--seed", "42", "--fuzz-time", "20s", "--strict", "--stop-grace", "3s"],
+      ["-c", "inference", "--model", MODEL, "--sample", JSON_SAMPLE, "--seed", "42", "--fuzz-runs", "50", "--strict", "--stop-grace", "3s"],
       "byoc-check-fixture/serve-bad-type-500:latest",
     );
     expect(code).toBe(1);

@@ -8,7 +8,8 @@ import { NOTHING_LEFT, ROOT, expectOneLineError, leftovers, reportOf, runCli, ru
 const IMAGE = "byoc-check-fixture/reference:latest";
 const MODEL = join(ROOT, "fixtures", "data", "model");
 const CSV = `${join(ROOT, "fixtures", "data", "inference", "sample.csv")}@text/csv`;
-const SERVE = ["-c", "inference", "--sample", CSV, "--stop-grace", "5s"];
+// Fuzzing has its own tests (fuzz.test.ts); here it would only add seconds to each run.
+const SERVE = ["-c", "inference", "--sample", CSV, "--stop-grace", "5s", "--fuzz-runs", "0"];
 
 const report = (args: string[], image = IMAGE) => reportOf(args, image);
 const serverContainers = () => runningWithRole("server");
