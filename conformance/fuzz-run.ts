@@ -8,7 +8,7 @@ import type { ClauseId } from "../src/spec/types.js";
 import { type FuzzCase, runArbitrary } from "../src/fuzz/cases.js";
 import { type FailureKind, failureKey, judge } from "../src/fuzz/oracle.js";
 import { type FuzzReport, caseAt, fuzz } from "../src/fuzz/run.js";
-import { type CaseEvidence, endpointTarget } from "../src/fuzz/target.js";
+import { type CaseEvidence, NotReady, endpointTarget } from "../src/fuzz/target.js";
 import { READY_OWNER, answered, ms, startedEndpoint } from "./serve-run.js";
 
 /** Starts after a crash before the search gives up: one crash is a finding, twenty are the same finding. */
@@ -58,6 +58,15 @@ export function fuzzRun(endpoints: Endpoints): Promise<FuzzRun | { outcome: Outc
 }
 
 async function search(endpoints: Endpoints): Promise<FuzzRun | { outcome: Outcome }> {
+  try {
+    return await searchOrReplay(endpoints);
+  } catch (e) {
+    if (e instanceof NotReady) return { outcome: skip(`${e.message}, though the first server did: see the server's log with --keep DIR`) };
+    throw e;
+  }
+}
+
+async function searchOrReplay(endpoints: Endpoints): Promise<FuzzRun | { outcome: Outcome }> {
   const { options, limits } = endpoints;
   const f = options.fuzz;
   if (f.runs === 0) return { outcome: skip("fuzzing is off (--fuzz-runs 0)") };

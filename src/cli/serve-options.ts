@@ -45,6 +45,7 @@ const BY_EXTENSION: Record<string, string> = {
 const MEDIA_TYPE = /^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*\/[A-Za-z0-9*][A-Za-z0-9!#$&^_.+*-]*(\s*;.*)?$/;
 const MAX_CONCURRENCY = 64;
 const MAX_FUZZ_RUNS = 1_000_000;
+const MAX_FUZZ_TIME_MS = 24 * 3_600_000;
 export const DEFAULT_FUZZ_RUNS = 200;
 /** The search's wall-clock budget unless --fuzz-time says otherwise: a gate must end even on a server that hangs. */
 export const DEFAULT_FUZZ_TIME = "5m";
@@ -216,9 +217,12 @@ function parseFuzz(raw: RawServeOptions, shared: { seed: number; seedGiven: bool
   }
   const timeMs = parseDuration(raw.fuzzTime ?? DEFAULT_FUZZ_TIME, "--fuzz-time");
   if (timeMs < 1_000) throw new UsageError(`--fuzz-time ${raw.fuzzTime} is under a second`, "give the search at least 1s, e.g. --fuzz-time 2m");
+  if (timeMs > MAX_FUZZ_TIME_MS) throw new UsageError(`--fuzz-time ${raw.fuzzTime} is over 24 hours`, "give the search at most 24h; run byoc-check again with another --seed for more");
   const fuzz: ServeOptions["fuzz"] = { runs, timeMs, seed: shared.seed, strict: raw.strict === true };
   if (raw.replay !== undefined) {
-    if (!/^\d+(:\d+)*$/.test(raw.replay) || raw.replay.length > 10_000) {
+    // The first step is the case's index in its search, which never passes --fuzz-runs: a bigger one would have
+    // fast-check skip through that many cases first.
+    if (!/^\d+(:\d+)*$/.test(raw.replay) || raw.replay.length > 10_000 || Number(raw.replay.split(":")[0]) > MAX_FUZZ_RUNS) {
       throw new UsageError(`--replay "${raw.replay}" is not a fast-check path`, "copy it from the finding's replay line, e.g. --seed 1234 --replay 17:3:0");
     }
     if (!shared.seedGiven) throw new UsageError("--replay needs the --seed of the finding", "copy both from the finding's replay line, e.g. --seed 1234 --replay 17:3:0");

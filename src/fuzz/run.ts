@@ -110,7 +110,10 @@ export async function fuzz(arb: fc.Arbitrary<FuzzCase>, target: FuzzTarget, budg
     let shrinkingSince: number | undefined;
     let shrinkSteps = 0;
     let shrinkCut = false;
-    const property = fc.asyncProperty(arb, async (c) => {
+    // The request in flight: fast-check stops waiting for it when the time is up, but it is not cancelled; the search
+    // waits for it (bounded by its own timeout) so nothing of it runs on after fuzz() returns.
+    let inFlight: Promise<unknown> | undefined;
+    const step = async (c: FuzzCase): Promise<boolean> => {
       if (halted) return true;
       if (shrinkingSince !== undefined) {
         if (performance.now() - shrinkingSince > limits.shrinkMaxMs) {
@@ -125,19 +128,20 @@ export async function fuzz(arb: fc.Arbitrary<FuzzCase>, target: FuzzTarget, budg
       const before = remembered.get(id);
       if (before) {
         const key = failureKey(before.failure);
-        if (known.has(key)) return true;
-        if (hunting === undefined || key === hunting) {
-          hunting = key;
-          shrinkingSince ??= performance.now();
-          last = { ...before, case: c };
-          return false;
-        }
+        // Known, or another failure than the one being shrunk: not worth a restart or a full timeout again.
+        if (known.has(key) || (hunting !== undefined && key !== hunting)) return true;
+        hunting = key;
+        shrinkingSince ??= performance.now();
+        last = { ...before, case: c };
+        return false;
       }
       sent++;
       const timeoutMs = hunting === undefined && known.has("hang") ? limits.knownHangTimeoutMs : limits.invocationTimeoutMs;
       let result: CaseResult;
       try {
-        result = await target.execute(c, { timeoutMs });
+        const p = target.execute(c, { timeoutMs });
+        inFlight = p.catch(() => undefined);
+        result = await p;
       } catch (e) {
         halted = e instanceof StopSearch ? { stop: e.message } : { error: e };
         return true;
@@ -154,12 +158,25 @@ export async function fuzz(arb: fc.Arbitrary<FuzzCase>, target: FuzzTarget, budg
       if (key !== hunting) return true;
       last = { failure, case: c, result };
       return false;
+    };
+    // Anything thrown in here is byoc-check's error, not a failing case: fast-check would shrink it and the search
+    // would end as if clean. It stops the search and is rethrown instead.
+    const property = fc.asyncProperty(arb, async (c) => {
+      try {
+        return await step(c);
+      } catch (e) {
+        halted ??= { error: e };
+        return true;
+      }
     });
     const out = await fc.check(property, {
       seed,
       numRuns: budget.runs - generated,
       ...(left !== undefined ? { interruptAfterTimeLimit: left, markInterruptAsFailure: false } : {}),
     });
+    await inFlight;
+    if (out.interrupted && shrinkingSince !== undefined) shrinkCut = true;
+    if (out.failed && !last && !halted) throw new Error(`the fuzzer failed: ${String((out as { errorInstance?: unknown }).errorInstance ?? "no counterexample")}`);
     if (halted && "error" in halted) throw halted.error;
     if (out.failed && last && out.counterexamplePath) {
       known.add(hunting!);

@@ -21,6 +21,9 @@ export interface EndpointTarget extends FuzzTarget {
   current(): Endpoint | undefined;
 }
 
+/** The fuzzing server never became ready at its first start (the default server did: a flaky start). */
+export class NotReady extends Error {}
+
 export interface CaseEvidence extends CaseResult {
   /** What the server logged while it handled the case. */
   log: string;
@@ -54,7 +57,7 @@ export function endpointTarget(endpoints: Endpoints, options: TargetOptions): En
     if (endpoint.readiness.kind !== "ready") {
       const why = `the server did not ${restarts > 0 ? "come back up after a crash" : "become ready"} for fuzzing (${endpoint.readiness.kind})`;
       if (restarts > 0) throw new StopSearch(why);
-      throw new Error(why);
+      throw new NotReady(why);
     }
     return endpoint;
   };

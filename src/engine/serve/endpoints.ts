@@ -188,9 +188,11 @@ function snapshot(root: string): Map<string, string> {
   return out;
 }
 
-function curlLine(port: number, method: string, path: string, headers: Record<string, string>, bodyFile: string | undefined): string {
+function curlLine(port: number, method: string, path: string, headers: Record<string, string>, bodyFile: string | undefined, omit: string[] = []): string {
   const words = ["curl", "-sS", "-i", "-X", method];
   for (const [k, v] of Object.entries(headers)) words.push("-H", `${k}: ${v}`);
+  // "-H Name:" stops curl adding a header of its own (a form Content-Type, Expect: 100-continue for big bodies).
+  for (const k of omit) words.push("-H", `${k}:`);
   if (bodyFile) words.push("--data-binary", `@${bodyFile}`);
   words.push(`http://127.0.0.1:${port}${path}`);
   return words.map(shellQuote).join(" ");
@@ -343,7 +345,10 @@ export function createEndpoints(input: EndpointsInput): Endpoints {
         const file = join(requestsDir, name);
         makeDir(requestsDir);
         writeFileSync(file, req.body);
-        return curlLine(port, req.method, req.path, req.chunked ? { ...req.headers, "Transfer-Encoding": "chunked" } : req.headers, file);
+        // Exactly the request the fuzzer sent: curl adds neither a Content-Type it lacked nor an Expect header.
+        const has = (name: string) => Object.keys(req.headers).some((k) => k.toLowerCase() === name);
+        const omit = [...(has("content-type") ? [] : ["Content-Type"]), ...(has("expect") ? [] : ["Expect"])];
+        return curlLine(port, req.method, req.path, req.chunked ? { ...req.headers, "Transfer-Encoding": "chunked" } : req.headers, file, omit);
       },
       ping: () => client.request({ method: "GET", path: "/ping", timeoutMs: limits.pingTimeoutMs, fresh: true, maxBodyBytes: 64 * 1024, signal: input.signal }),
       pingDefaultPort: async () =>

@@ -364,12 +364,15 @@ describe("fuzzing flags", () => {
   it("refuses a --fuzz-time that is not a duration, or under a second", () => {
     expect(usage({ fuzzTime: "long" }).message).toBe('--fuzz-time "long" is not a duration');
     expect(usage({ fuzzTime: "500ms" }).message).toBe("--fuzz-time 500ms is under a second");
+    expect(usage({ fuzzTime: "25h" }).message).toBe("--fuzz-time 25h is over 24 hours");
+    expect(parse({ fuzzTime: "24h" }).fuzz.timeMs).toBe(86_400_000);
   });
 
   it("refuses a replay without its seed, with fuzzing off, or that is not a path", () => {
     expect(usage({ replay: "1:2" }).message).toBe("--replay needs the --seed of the finding");
     expect(usage({ replay: "1:2", fuzzRuns: "0" }, CONTRACTS, { seedGiven: true }).message).toBe("--replay with --fuzz-runs 0");
     expect(usage({ replay: "1;rm -rf /" }, CONTRACTS, { seedGiven: true }).message).toBe('--replay "1;rm -rf /" is not a fast-check path');
+    expect(usage({ replay: "99999999999" }, CONTRACTS, { seedGiven: true }).message).toBe('--replay "99999999999" is not a fast-check path');
     const e = usage({ replay: "3:999:999:999" }, CONTRACTS, { seed: 42, seedGiven: true });
     expect(e.message).toBe("--replay 3:999:999:999 is not a case of the search seeded 42 from these samples");
     expect(e.hint).toBe("copy --seed and --replay from the finding, and give the same --sample, --content-type and --accept flags as the run that found it");

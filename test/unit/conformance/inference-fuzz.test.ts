@@ -62,6 +62,20 @@ describe("INF-FUZZ-*", () => {
     expect(skipReason(await runServeCheck(fuzzCrash, endpoints))).toBe("fuzzing is off (--fuzz-runs 0)");
   });
 
+  it("skip, saying so, when the fuzzing server does not become ready though the first one did", async () => {
+    let starts = 0;
+    const endpoints = serveSandbox({ samples: [JSON_SAMPLE], fuzz: FUZZ }, { start: () => void starts++, handle: (req, res, body, c) => (starts > 1 && req.url === "/ping" ? void res.writeHead(503).end() : robust.handle!(req, res, body, c)) }, { limits: LIMITS }).endpoints;
+    expect(skipReason(await runServeCheck(fuzzCrash, endpoints))).toMatch(/^the server did not become ready for fuzzing \(not-ready\), though the first server did/);
+  }, 20_000);
+
+  it("write curl lines that send exactly the case: no Content-Type curl adds, no Expect", async () => {
+    const { endpoints } = serveSandbox({}, robust);
+    const e = await endpoints.endpoint("fuzz");
+    const curl = e.saveRequest("x.bin", { method: "POST", path: "/invocations", headers: {}, body: Buffer.from("{}") });
+    expect(curl).toContain("-H Content-Type: -H Expect:");
+    expect(e.saveRequest("y.bin", { method: "POST", path: "/invocations", headers: { "Content-Type": "text/csv" }, body: Buffer.from("1") })).toMatch(/-H 'Content-Type: text\/csv' -H Expect: /);
+  });
+
   it("skip when the server never becomes ready (INF-READY's finding)", async () => {
     const endpoints = sandbox({ handle: (req, res) => void res.writeHead(503).end() });
     expect(skipReason(await runServeCheck(fuzzCrash, endpoints))).toBe("the server never answered /ping with 200; see INF-READY");

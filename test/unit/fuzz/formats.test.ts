@@ -94,3 +94,28 @@ describe("seedSamples", () => {
     expect(seedSamples([]).map((s) => s.contentType)).toEqual(["application/json", "text/csv", "application/x-npy"]);
   });
 });
+
+describe("odd samples", () => {
+  it("generates from a JSON sample with nothing below the top, without spinning on a filter", () => {
+    for (const body of ["{}", "[]", "42", "null", '"hi"']) {
+      const cases = fc.sample(caseArbitrary([{ name: "s.json", contentType: "application/json", body: Buffer.from(body) }], { requestMaxBytes: 4096 }), { seed: 1, numRuns: 200 });
+      expect(cases).toHaveLength(200);
+    }
+  });
+
+  it("gives every image case a body, even for a PNG too short to hold a header", () => {
+    const short = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49]);
+    for (const m of fc.sample(formatMutations("image/png", short)!, { seed: 1, numRuns: 200 })) expect(Buffer.isBuffer(m.body)).toBe(true);
+  });
+
+  it("does not call the sample's own Content-Type malformed", () => {
+    const cases = fc.sample(caseArbitrary([{ name: "s.txt", contentType: "text/plain", body: Buffer.from("hello") }], { requestMaxBytes: 4096 }), { seed: 1, numRuns: 500 });
+    expect(cases.filter((c) => c.what === "s.txt: Content-Type text/plain")).toEqual([]);
+  });
+
+  it("writes a header too long for version 1.0 as version 2.0", () => {
+    const b = npyFile(`{'descr': '<f8', 'fortran_order': False, 'shape': (1, 3), 'x': '${"a".repeat(70_000)}', }`, Buffer.alloc(0));
+    expect([b[6], b[7]]).toEqual([2, 0]);
+    expect((12 + b.readUInt32LE(8)) % 64).toBe(0);
+  });
+});

@@ -140,6 +140,11 @@ describe("fuzz", () => {
     await expect(fuzz(both, target, { seed: 1, runs: 10 }, LIMITS)).rejects.toThrow("Docker went away");
   });
 
+  it("rethrows an error of its own inside the property instead of ending the search as if clean", async () => {
+    const broken = fc.constant<FuzzCase>({ what: "x", family: "bytes", headers: {}, body: undefined as unknown as Buffer, malformed: true });
+    await expect(fuzz(broken, robust, { seed: 1, runs: 10 }, LIMITS)).rejects.toThrow();
+  });
+
   it("cuts shrinking short after shrinkMaxMs and says so", async () => {
     const slowPlanted: FuzzTarget = { execute: async (c) => (await new Promise((r) => setTimeout(r, 2)), planted(c)) };
     const report = await fuzz(both, slowPlanted, { seed: 42, runs: 200 }, { ...LIMITS, shrinkMaxMs: 0 });
