@@ -103,8 +103,10 @@ export interface ElfObject {
   runpath: string[];
 }
 
+export type SearchStep = "rpath" | "LD_LIBRARY_PATH" | "runpath" | "ld.so.conf" | "default";
+
 export type NeededResolution =
-  | { name: string; found: true; path: string; via: "path" | "rpath" | "LD_LIBRARY_PATH" | "runpath" | "ld.so.conf" | "default" }
+  | { name: string; found: true; path: string; via: "path" | SearchStep }
   | { name: string; found: true; path?: undefined; via: "host" }
   | { name: string; found: false; tried: string[] };
 
@@ -121,7 +123,7 @@ export function resolveNeeded(fs: PathLookup, obj: ElfObject, ctx: LoaderContext
   const origin = posix.dirname(obj.path);
   const cwd = ctx.workingDir ?? "/";
   const dirsOf = (entries: string[]) => entries.flatMap((e) => expand(e, origin, obj.bits)).map((d) => posix.resolve(cwd, d || "."));
-  const order: Array<[NeededResolution["via"], string[]]> = [
+  const order: Array<[SearchStep, string[]]> = [
     ["rpath", obj.runpath.length === 0 ? dirsOf(obj.rpath) : []],
     ["LD_LIBRARY_PATH", dirsOf(ctx.ldLibraryPath)],
     ["runpath", dirsOf(obj.runpath)],
