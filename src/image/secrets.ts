@@ -11,14 +11,22 @@ export interface SecretRule {
   key?: RegExp;
 }
 
+/** Value patterns, shared with the scan of files in the image's layers (secret-files.ts). */
+export const VALUE_PATTERNS = {
+  awsAccessKeyId: /(?:A3T[A-Z0-9]|AKIA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA|ASIA)[A-Z0-9]{16}/,
+  huggingFaceToken: /hf_[A-Za-z0-9]{34,40}/,
+  privateKey: /-----BEGIN[ A-Z0-9_-]*PRIVATE KEY( BLOCK)?-----/,
+  githubToken: /\b(?:gh[pousr]_[0-9A-Za-z]{36}|github_pat_[0-9A-Za-z_]{82})\b/,
+} as const;
+
 export const SECRET_RULES: readonly SecretRule[] = [
-  { id: "aws-access-key-id", title: "an AWS access key id", value: /(?:A3T[A-Z0-9]|AKIA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA|ASIA)[A-Z0-9]{16}/ },
+  { id: "aws-access-key-id", title: "an AWS access key id", value: VALUE_PATTERNS.awsAccessKeyId },
   { id: "aws-secret-access-key", title: "an AWS secret access key", key: /^(AWS_)?SECRET_ACCESS_KEY$|aws.?secret.?access.?key/i },
   { id: "aws-session-token", title: "an AWS session token", key: /^AWS_(SESSION|SECURITY)_TOKEN$/i },
-  { id: "hugging-face-access-token", title: "a Hugging Face token", value: /hf_[A-Za-z0-9]{34,40}/ },
+  { id: "hugging-face-access-token", title: "a Hugging Face token", value: VALUE_PATTERNS.huggingFaceToken },
   { id: "hugging-face-access-token", title: "a Hugging Face token", key: /^(HF_TOKEN|HF_API_TOKEN|HUGGING_FACE_HUB_TOKEN|HUGGINGFACE_HUB_TOKEN|HUGGINGFACE_TOKEN)$/i },
-  { id: "private-key", title: "a private key", value: /-----BEGIN[ A-Z0-9_-]*PRIVATE KEY( BLOCK)?-----/ },
-  { id: "github-token", title: "a GitHub token", value: /\b(?:gh[pousr]_[0-9A-Za-z]{36}|github_pat_[0-9A-Za-z_]{82})\b/ },
+  { id: "private-key", title: "a private key", value: VALUE_PATTERNS.privateKey },
+  { id: "github-token", title: "a GitHub token", value: VALUE_PATTERNS.githubToken },
   { id: "openai-api-key", title: "an OpenAI API key", key: /^OPENAI_API_KEY$/i },
   { id: "wandb-api-key", title: "a Weights & Biases API key", key: /^WANDB_API_KEY$/i },
   { id: "generic-secret", title: "a password, secret or token", key: /(^|_)(PASSWORD|PASSWD|SECRET|SECRET_KEY|API_KEY|ACCESS_TOKEN|AUTH_TOKEN|TOKEN|PRIVATE_KEY)$/i },

@@ -45,7 +45,7 @@ describe("parseElf on real binaries", () => {
       const info = parseElf(readFileSync(path));
       expect({ needed: info.needed, ...(info.soname ? { soname: info.soname } : {}), rpath: info.rpath, runpath: info.runpath }, path).toEqual(readelfDynamic(path));
     }
-  });
+  }, 30_000);
 });
 
 describe("parseElf on bad input", () => {
