@@ -1,0 +1,38 @@
+import { describe, expect, it } from "vitest";
+import { compatApplication } from "../../../src/image/gpu-inventory.js";
+
+// AWS's switch script (reference cuda-efa.md §2.2), trimmed to what decides the outcome.
+const SWITCH = `#!/bin/bash
+COMPAT_FILE=/usr/local/cuda/compat/libcuda.so.1
+if [ -f $COMPAT_FILE ]; then
+  export LD_LIBRARY_PATH=/usr/local/cuda/compat:$LD_LIBRARY_PATH
+fi
+`;
+
+describe("compatApplication: does the entrypoint put cuda-compat on LD_LIBRARY_PATH of the program it starts", () => {
+  const switchScript = { path: "/usr/local/bin/start_cuda_compat.sh", text: SWITCH };
+
+  it.each([
+    ["sources the switch script, then execs", "#!/bin/bash\nsource /usr/local/bin/start_cuda_compat.sh\nexec \"$@\"\n", "in-process"],
+    ["dot-sources it with a relative path", "#!/bin/sh\n. ./start_cuda_compat.sh\nexec python serve.py\n", "in-process"],
+    ["runs it as a child, as DLC's start_with_right_hostname.sh does", "#!/bin/bash\nbash /usr/local/bin/start_cuda_compat.sh\nexec \"$@\"\n", "child-process"],
+    ["runs it directly, also a child", "#!/bin/bash\n/usr/local/bin/start_cuda_compat.sh\nexec \"$@\"\n", "child-process"],
+    ["does the switch inline", `#!/bin/bash\nexport LD_LIBRARY_PATH=/usr/local/cuda/compat:$LD_LIBRARY_PATH\nexec "$@"\n`, "in-process"],
+    ["never mentions it", "#!/bin/bash\nexec python serve.py\n", "none"],
+    ["mentions it only in a comment", "#!/bin/bash\n# source /usr/local/bin/start_cuda_compat.sh\nexec python serve.py\n", "none"],
+  ])("an entrypoint that %s", (_, text, expected) => {
+    expect(compatApplication([switchScript, { path: "/usr/local/bin/entry.sh", text }], ["/usr/local/bin/entry.sh", "serve"])).toBe(expected);
+  });
+
+  it("cannot tell when the entrypoint is not a script it read, or calls a script it did not read", () => {
+    expect(compatApplication([switchScript], ["/usr/bin/python3", "serve.py"])).toBe("unknown");
+    expect(compatApplication([{ path: "/e.sh", text: "source /opt/other_compat.sh\n" }], ["/e.sh"])).toBe("unknown");
+  });
+});
+
+describe("compatApplication when the called script was not read", () => {
+  it("takes a script named like AWS's switch script to do the switch", () => {
+    expect(compatApplication([{ path: "/e.sh", text: ". /usr/local/bin/cuda-compatibility-lib.sh && exec python serve.py\n" }], ["/e.sh"])).toBe("in-process");
+    expect(compatApplication([{ path: "/e.sh", text: "bash /usr/local/bin/start_cuda_compat.sh\nexec \"$@\"\n" }], ["/e.sh"])).toBe("child-process");
+  });
+});
