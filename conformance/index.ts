@@ -3,6 +3,13 @@ import architectureMatchesInstances from "./image/architecture-matches-instances
 import capabilityLabelsExact from "./image/capability-labels-exact.js";
 import entrypointExecForm from "./image/entrypoint-exec-form.js";
 import entrypointNotTini from "./image/entrypoint-not-tini.js";
+import gpuAccelerator from "./gpu/accelerator-matches-instance.js";
+import gpuCudaDriver from "./gpu/cuda-runs-on-host-driver.js";
+import gpuEfa from "./gpu/efa-multi-node.js";
+import gpuKernelImage from "./gpu/kernel-image-for-gpu.js";
+import gpuRequireCuda from "./gpu/require-cuda-satisfiable.js";
+import librariesResolve from "./image/libraries-resolve.js";
+import noSecretsInLayers from "./image/no-secrets-in-layers.js";
 import inferenceRunsAsRoot from "./image/inference-runs-as-root.js";
 import noCredentialsInEnv from "./image/no-credentials-in-env.js";
 import noVolumeUnderOptMl from "./image/no-volume-under-opt-ml.js";
@@ -62,6 +69,14 @@ export const CHECKS: readonly AnyCheck[] = registry([
   nothingBakedUnderMounts,
   noCredentialsInEnv,
   inferenceRunsAsRoot,
+  // Read from the single pass over the layers.
+  noSecretsInLayers,
+  librariesResolve,
+  gpuAccelerator,
+  gpuCudaDriver,
+  gpuRequireCuda,
+  gpuKernelImage,
+  gpuEfa,
   // Training jobs, run in the /opt/ml sandbox: success path first, so later checks reuse its run.
   trainingSucceeds,
   trainingModelWritten,

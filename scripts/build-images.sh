@@ -72,6 +72,11 @@ build_fixture() {
   local dir="fixtures/images/$1" platform=()
   [ -f "$dir/Dockerfile" ] || { log "no fixture $1"; exit 1; }
   [ -f "$dir/platform" ] && platform=(--platform "$(cat "$dir/platform")")
+  # Native libraries the fixture ships (fixtures/libs/build.sh), built into its context: nvcc and gcc run here.
+  if [ -f "$dir/libs" ]; then
+    # shellcheck disable=SC2046
+    fixtures/libs/build.sh "$dir/.build" $(cat "$dir/libs") || { log "fixture $1: building its libraries failed"; exit 1; }
+  fi
   local out
   if ! out=$(docker build -q --force-rm "${platform[@]}" -t "byoc-check-fixture/$1:latest" "$dir" 2>&1); then
     log "fixture $1 failed to build:"; printf '%s\n' "$out" >&2; exit 1

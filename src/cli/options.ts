@@ -2,6 +2,7 @@ import { existsSync, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { distance } from "fastest-levenshtein";
 import { UsageError } from "../errors.js";
+import { parseDriverOverride } from "../spec/host-driver.js";
 import { CONTRACTS, type Contract } from "../spec/types.js";
 import type { FailOn } from "./exit-codes.js";
 import { parseDuration } from "./duration.js";
@@ -11,6 +12,10 @@ export type Format = "text" | "json";
 export interface RawRunOptions {
   contract?: string[];
   instance?: string[];
+  instanceCount?: string;
+  only?: string[];
+  driver?: string;
+  inferenceAmi?: string;
   spec?: string;
   specDir?: string;
   format?: string;
@@ -24,6 +29,12 @@ export interface RawRunOptions {
 export interface RunOptions {
   contracts: Contract[];
   instances: string[];
+  /** --instance-count: how many instances a training job runs on (the EFA rules judge counts over 1). */
+  instanceCount: number;
+  /** --only: check ids or globs (GPU-*); empty means every check. */
+  only: string[];
+  driver?: string;
+  inferenceAmi?: string;
   spec?: string;
   specDir?: string;
   format: Format;
@@ -60,10 +71,23 @@ export function parseRunOptions(raw: RawRunOptions, randomSeed: () => number): R
   const opts: RunOptions = {
     contracts: contracts.length > 0 ? CONTRACTS.filter((c) => contracts.includes(c)) : [...CONTRACTS],
     instances: [...new Set(listValues(raw.instance))],
+    instanceCount: 1,
+    only: [...new Set(listValues(raw.only))],
     format: oneOf("--format", raw.format, ["text", "json"] as const, "text"),
     failOn: oneOf("--fail-on", raw.failOn, ["error", "warning"] as const, "error"),
     seed: randomSeed(),
   };
+  if (raw.instanceCount !== undefined) {
+    if (!/^\d+$/.test(raw.instanceCount) || Number(raw.instanceCount) < 1 || Number(raw.instanceCount) > 1000) {
+      throw new UsageError(`--instance-count "${raw.instanceCount}" is not a whole number from 1 to 1000`, "give the InstanceCount of the training job, e.g. --instance-count 4");
+    }
+    opts.instanceCount = Number(raw.instanceCount);
+  }
+  if (raw.driver !== undefined) opts.driver = parseDriverOverride(raw.driver);
+  if (raw.inferenceAmi !== undefined) opts.inferenceAmi = raw.inferenceAmi;
+  if (opts.driver !== undefined && opts.inferenceAmi !== undefined) {
+    throw new UsageError("--driver and --inference-ami both name the host driver", "give one: --driver for a driver you know, --inference-ami for the AMI the endpoint pins");
+  }
   if (raw.spec !== undefined) opts.spec = raw.spec;
   if (raw.specDir !== undefined) {
     const dir = resolve(raw.specDir);
@@ -86,4 +110,18 @@ export function parseRunOptions(raw: RawRunOptions, randomSeed: () => number): R
   }
   if (raw.color !== undefined) opts.color = raw.color;
   return opts;
+}
+
+/** The checks --only selects: ids, or globs with * (GPU-*, IMG-*). A pattern that matches no check is a mistake. */
+export function selectChecks<T extends { id: string }>(checks: readonly T[], only: readonly string[]): T[] {
+  if (only.length === 0) return [...checks];
+  const ids = checks.map((c) => c.id);
+  const patterns = only.map((p) => {
+    const re = new RegExp(`^${p.toUpperCase().replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*")}$`);
+    if (!ids.some((id) => re.test(id))) {
+      throw new UsageError(`--only "${p}" names no check`, `${suggest(p.toUpperCase(), ids)}byoc-check checks lists them`);
+    }
+    return re;
+  });
+  return checks.filter((c) => patterns.some((re) => re.test(c.id)));
 }

@@ -16,12 +16,13 @@ import { TOOL } from "../paths.js";
 import { buildReport } from "../report/build.js";
 import { renderJson } from "../report/json.js";
 import { renderText } from "../report/text.js";
+import { resolveAmi } from "../spec/host-driver.js";
 import { resolveInstance } from "../spec/instances.js";
 import { listSpecVersions, loadSpec } from "../spec/load.js";
 import { CONTRACTS } from "../spec/types.js";
 import { formatDuration } from "./duration.js";
 import { EXIT, exitCodeFor } from "./exit-codes.js";
-import { type RawRunOptions, parseRunOptions } from "./options.js";
+import { type RawRunOptions, parseRunOptions, selectChecks } from "./options.js";
 import { type RawJobOptions, parseJobOptions, prepareKeepDir, stopGraces } from "./job-options.js";
 import { DEFAULT_FUZZ_RUNS, DEFAULT_FUZZ_TIME, type RawServeOptions, parseServeOptions, serveLimits } from "./serve-options.js";
 import { interruptOnSignals, raceAbort } from "./signals.js";
@@ -55,7 +56,10 @@ async function runCommand(image: string | undefined, raw: RawRunOptions & RawJob
   const ref = parseImageReference(image);
   const spec = loadSpec({ ...(opts.spec ? { version: opts.spec } : {}), ...(opts.specDir ? { specsDir: opts.specDir } : {}) });
   const instances = opts.instances.map((t) => resolveInstance(t, opts.specDir));
-  const planned = planChecks(CHECKS, opts.contracts, spec);
+  // An AMI name is checked here, against the catalogue, so a typo stops the run before anything starts.
+  if (opts.inferenceAmi !== undefined) resolveAmi(opts.inferenceAmi, opts.specDir);
+  const gpu = { count: opts.instanceCount, ...(opts.driver ? { driver: opts.driver } : {}), ...(opts.inferenceAmi ? { ami: opts.inferenceAmi } : {}), ...(opts.specDir ? { specsDir: opts.specDir } : {}) };
+  const planned = planChecks(selectChecks(CHECKS, opts.only), opts.contracts, spec);
   const jobOptions = parseJobOptions(raw, spec, opts.contracts, opts.instances);
   const serveOptions = parseServeOptions(raw, spec, opts.contracts, {
     env: jobOptions.env,
@@ -116,7 +120,7 @@ async function runCommand(image: string | undefined, raw: RawRunOptions & RawJob
         },
       }));
     const out = await raceAbort(
-      runChecks({ source: dockerImageSource(current, ref), planned, contracts: opts.contracts, instances, spec, signal, jobs: makeJobs, endpoints: makeEndpoints }),
+      runChecks({ source: dockerImageSource(current, ref), planned, contracts: opts.contracts, instances, gpu, spec, signal, jobs: makeJobs, endpoints: makeEndpoints }),
       signal,
     );
     if (jobOptions.keepDir) {
@@ -177,6 +181,10 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .argument("[image]", "the image to check: name[:tag], name@sha256:<digest>, or an image id in the Docker engine")
     .addOption(new Option("-c, --contract <list>", `contracts to check: ${CONTRACTS.join(",")} (default: every contract)`).argParser(collect))
     .addOption(new Option("-i, --instance <type>", "target SageMaker instance type, repeatable (ml.g5.xlarge, ml.c7g.large, ...)").argParser(collect))
+    .addOption(new Option("--only <checks>", "run only these checks: ids or globs, comma-separated or repeated (--only 'GPU-*,IMG-SECRETS-LAYERS')").argParser(collect))
+    .option("--instance-count <n>", "InstanceCount of the training job: over 1 on an EFA type, the EFA libraries are checked", "1")
+    .option("--driver <version>", "the host's NVIDIA driver (535.104.05, or a branch: 550), instead of the catalogue's for each instance")
+    .option("--inference-ami <name>", "the InferenceAmiVersion (or TransformAmiVersion) the endpoint pins, e.g. al2-ami-sagemaker-inference-gpu-3-1")
     .option("--spec <version>", "contract spec version (default: the newest)")
     .option("--spec-dir <dir>", "read contract specs from DIR instead of the bundled ones (for spec authors)")
     .option("-f, --format <fmt>", "report format: text | json", "text")

@@ -4,6 +4,7 @@ import type { ImageSource } from "../engine/source.js";
 import { configFromInspect, type InspectConfig } from "../image/config.js";
 import type { ImageReference } from "../image/reference.js";
 import { engineError, statusOf } from "./errors.js";
+import { readImageStream } from "../image/archive.js";
 import { openInspectionFs } from "./inspect-fs.js";
 import type { DockerSession } from "./session.js";
 
@@ -48,6 +49,21 @@ export function dockerImageSource(session: DockerSession, ref: ImageReference): 
     async openFs() {
       if (!id) throw new Error("describe() must run before openFs()");
       return openInspectionFs(session, id);
+    },
+    async readLayers(options) {
+      if (!id) throw new Error("describe() must run before readLayers()");
+      let stream: NodeJS.ReadableStream;
+      try {
+        // GET /images/{id}/get: the `docker save` stream, read once and never written to disk.
+        stream = await session.docker.getImage(id).get();
+      } catch (e) {
+        throw engineError(e, `exporting image ${ref.raw}`);
+      }
+      try {
+        return await readImageStream(stream as NodeJS.ReadableStream & AsyncIterable<Buffer>, options);
+      } finally {
+        (stream as unknown as { destroy?: () => void }).destroy?.();
+      }
     },
   };
 }

@@ -2,6 +2,7 @@ import type { SerializedError } from "../errors.js";
 import type { ImageConfig } from "../image/config.js";
 import type { ImageFs } from "../image/fs.js";
 import type { Jobs } from "./jobs/jobs.js";
+import type { GpuTargets, LayerFacts } from "./layer-facts.js";
 import type { Endpoints } from "./serve/endpoints.js";
 import type { InstanceInfo } from "../spec/instances.js";
 import type { ClauseId, Contract, SpecView } from "../spec/types.js";
@@ -78,6 +79,10 @@ export interface Needs {
   config?: true;
   fs?: true;
   instances?: true;
+  /** The single pass over the image's layers: the GPU stack, secrets in any layer, unresolved libraries. */
+  layers?: true;
+  /** The instance types, their count and the host driver options the GPU rules judge against. */
+  gpu?: true;
   /** The job sandbox: the check runs the image as a training or processing job. */
   jobs?: true;
   /** The endpoint sandbox: the check hosts the image as an inference endpoint. */
@@ -96,6 +101,8 @@ export type CheckContext<N extends Needs> = BaseContext &
   (N["config"] extends true ? { config: ImageConfig } : unknown) &
   (N["fs"] extends true ? { fs: ImageFs } : unknown) &
   (N["instances"] extends true ? { instances: readonly InstanceInfo[] } : unknown) &
+  (N["layers"] extends true ? { layers: LayerFacts } : unknown) &
+  (N["gpu"] extends true ? { gpu: GpuTargets } : unknown) &
   (N["jobs"] extends true ? { jobs: Jobs } : unknown) &
   (N["endpoints"] extends true ? { endpoints: Endpoints } : unknown);
 
@@ -126,7 +133,7 @@ export interface CheckDefinition<N extends Needs = Needs> extends CheckMeta {
 export type AnyCheck = CheckMeta & {
   needs: Needs;
   timeoutMs?: number;
-  run(ctx: CheckContext<Needs> & Partial<{ config: ImageConfig; fs: ImageFs; instances: readonly InstanceInfo[]; jobs: Jobs; endpoints: Endpoints }>): Outcome | Promise<Outcome>;
+  run(ctx: CheckContext<Needs> & Partial<{ config: ImageConfig; fs: ImageFs; instances: readonly InstanceInfo[]; layers: LayerFacts; gpu: GpuTargets; jobs: Jobs; endpoints: Endpoints }>): Outcome | Promise<Outcome>;
 };
 
 export function defineImageCheck<N extends Needs>(check: Omit<CheckDefinition<N>, "group">): AnyCheck {

@@ -7,6 +7,8 @@ import type { InstanceInfo } from "../spec/instances.js";
 import { type Contract, type SpecView, contractOf } from "../spec/types.js";
 import type { ImageFacts, Outcome } from "./check.js";
 import type { EngineListener } from "./events.js";
+import type { GpuTargets, LayerFacts } from "./layer-facts.js";
+import { scanLayers } from "./layer-scan.js";
 import type { PlannedCheck } from "./plan.js";
 import type { ImageSource } from "./source.js";
 
@@ -18,6 +20,8 @@ export interface RunInput {
   planned: readonly PlannedCheck[];
   contracts: readonly Contract[];
   instances: readonly InstanceInfo[];
+  /** What the GPU rules judge against; absent, the instances alone with the catalogue's drivers. */
+  gpu?: Omit<GpuTargets, "instances">;
   spec: SpecView;
   /** Aborts on interrupt (reason: InterruptedError) or when the overall deadline passes (reason: any other Error). */
   signal: AbortSignal;
@@ -74,6 +78,8 @@ export async function runChecks(input: RunInput): Promise<RunOutput> {
   let endpoints: Endpoints | undefined;
   let fs: Promise<ImageFs & { close(): Promise<void> }> | undefined;
   let opened: (ImageFs & { close(): Promise<void> }) | undefined;
+  let layers: Promise<LayerFacts> | undefined;
+  const gpu: GpuTargets = { count: 1, ...input.gpu, instances: input.instances };
   const results: CheckResult[] = [];
   try {
     for (const { check, clauses } of planned) {
@@ -89,6 +95,7 @@ export async function runChecks(input: RunInput): Promise<RunOutput> {
           const ctx: Parameters<typeof check.run>[0] = { image: facts, contracts: input.contracts, spec: input.spec, signal };
           if (check.needs.config) ctx.config = config;
           if (check.needs.instances) ctx.instances = input.instances;
+          if (check.needs.gpu) ctx.gpu = gpu;
           if (check.needs.jobs) {
             if (!input.jobs) throw new Error(`check ${check.id} runs jobs, but this run has no job sandbox`);
             ctx.jobs = jobs ??= input.jobs(facts);
@@ -101,6 +108,8 @@ export async function runChecks(input: RunInput): Promise<RunOutput> {
             async () => {
               // Opening the filesystem counts against the first check that needs it.
               if (check.needs.fs) ctx.fs = await (fs ??= input.source.openFs().then((f) => (opened = f)));
+              // The layers are read once, for every check that needs them, when the first one asks.
+              if (check.needs.layers) ctx.layers = await (layers ??= scanLayers((o) => input.source.readLayers(o), config, signal));
               return check.run(ctx);
             },
             check.timeoutMs ?? ctx.endpoints?.checkBudgetMs ?? ctx.jobs?.checkBudgetMs ?? DEFAULT_CHECK_TIMEOUT_MS,

@@ -288,11 +288,24 @@ export function gpuFacts(c: GpuCollector, view: MergedLookup, env: Readonly<Reco
     const text = textOf(c, view, p);
     if (text !== undefined) ldSoConf.set(p, text);
   }
+  // The rules compare directories with LD_LIBRARY_PATH and ld.so.conf as written; the merged view lists each file
+  // once, under its real path. A search directory that is a link to a file's directory names the file too.
+  const loaderDirs = ldSoConfDirs({ lstat: (p) => view.lstat(p), list: (d) => view.list(d), readText: (p) => ldSoConf.get(p) });
+  const searchDirs = [...new Set([...(env["LD_LIBRARY_PATH"] ?? "").split(":").filter((d) => d.startsWith("/")), ...loaderDirs])];
+  const withAliases = (paths: string[]) => {
+    const out = new Set(paths);
+    for (const d of searchDirs) {
+      const real = realPath(view, d);
+      if (real?.kind !== "dir") continue;
+      for (const p of paths) if (posix.dirname(p) === real.path && real.path !== posix.normalize(d)) out.add(posix.join(d, posix.basename(p)));
+    }
+    return [...out];
+  };
   const efa: EfaMarkers = {
-    loaderDirs: ldSoConfDirs({ lstat: (p) => view.lstat(p), list: (d) => view.list(d), readText: (p) => ldSoConf.get(p) }),
+    loaderDirs,
     libfabric,
-    ofiNcclPlugins,
-    libcudartUnversioned: all.filter((x) => LIBCUDART_UNVERSIONED.test(x)),
+    ofiNcclPlugins: withAliases(ofiNcclPlugins),
+    libcudartUnversioned: withAliases(all.filter((x) => LIBCUDART_UNVERSIONED.test(x))),
     ...(installer ? { efaInstallerVersion: installer } : {}),
     ...(ofiVersion ? { ofiNcclVersion: ofiVersion } : {}),
     ...(nccl ? { nccl } : {}),

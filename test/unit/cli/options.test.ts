@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type RawRunOptions, parseRunOptions } from "../../../src/cli/options.js";
+import { type RawRunOptions, parseRunOptions, selectChecks } from "../../../src/cli/options.js";
 import { UsageError } from "../../../src/errors.js";
 
 const SEED = 424242;
@@ -27,7 +27,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe("parseRunOptions defaults", () => {
   it("checks every contract, text format, --fail-on error, the random seed", () => {
-    expect(parse({})).toEqual({ contracts: ["training", "inference", "processing"], instances: [], format: "text", failOn: "error", seed: SEED });
+    expect(parse({})).toEqual({ contracts: ["training", "inference", "processing"], instances: [], instanceCount: 1, only: [], format: "text", failOn: "error", seed: SEED });
   });
 
   it("treats an empty --contract list as every contract", () => {
@@ -143,5 +143,18 @@ describe("--output and --spec-dir", () => {
 
   it("passes --spec and an explicit color through", () => {
     expect(parse({ spec: "1.0", color: false })).toMatchObject({ spec: "1.0", color: false });
+  });
+});
+
+describe("--only", () => {
+  const checks = [{ id: "GPU-KERNEL-IMAGE" }, { id: "GPU-EFA" }, { id: "IMG-SECRETS-LAYERS" }, { id: "TRN-SUCCESS-EXIT" }];
+  it("selects by id and by glob, case-insensitively", () => {
+    expect(selectChecks(checks, ["gpu-*", "IMG-SECRETS-LAYERS"]).map((c) => c.id)).toEqual(["GPU-KERNEL-IMAGE", "GPU-EFA", "IMG-SECRETS-LAYERS"]);
+    expect(selectChecks(checks, []).map((c) => c.id)).toHaveLength(4);
+  });
+
+  it("refuses a pattern that names no check, with the nearest id", () => {
+    expect(() => selectChecks(checks, ["GPU-EFAA"])).toThrow(UsageError);
+    expect(() => selectChecks(checks, ["GPU-EFAA"])).toThrow('--only "GPU-EFAA" names no check');
   });
 });

@@ -43,15 +43,16 @@ function forbiddenImports(source: string): string[] {
 describe("the check registry", () => {
   it("holds eleven image checks, eleven training checks, five processing checks and twenty-two inference checks (six of them fuzzing)", () => {
     const count = (g: string) => CHECKS.filter((c) => c.group === g).length;
-    expect([count("image"), count("training"), count("processing"), count("inference")]).toEqual([11, 11, 5, 22]);
+    expect([count("image"), count("training"), count("processing"), count("inference")]).toEqual([18, 11, 5, 22]);
     expect(CHECKS.filter((c) => c.id.startsWith("INF-FUZZ-"))).toHaveLength(6);
-    expect(CHECKS).toHaveLength(49);
+    expect(CHECKS).toHaveLength(56);
   });
 
-  it("ids are unique and carry their group's prefix: IMG-, TRN-, PRC-, INF-", () => {
+  it("ids are unique and carry their group's prefix: IMG- or GPU-, TRN-, PRC-, INF-", () => {
     const ids = CHECKS.map((c) => c.id);
     expect(new Set(ids).size).toBe(ids.length);
-    const prefix = { image: "IMG", training: "TRN", processing: "PRC", inference: "INF" } as const;
+    // GPU checks read the image like the IMG- ones, from conformance/gpu/.
+    const prefix = { image: "(IMG|GPU)", training: "TRN", processing: "PRC", inference: "INF" } as const;
     for (const c of CHECKS) expect(c.id).toMatch(new RegExp(`^${prefix[c.group]}-[A-Z0-9-]+$`));
   });
 

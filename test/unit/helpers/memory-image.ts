@@ -126,6 +126,9 @@ export function memorySource(facts: ImageFacts, cfg: ImageConfig, fs: ImageFs): 
     async openFs() {
       return { ...fs, close: async () => void source.closed++ };
     },
+    async readLayers(): Promise<never> {
+      throw new Error("an in-memory image has no layers to stream");
+    },
   };
   return source;
 }

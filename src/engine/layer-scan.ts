@@ -1,0 +1,82 @@
+// The single pass over an image's layers (issue 6): every consumer the static checks need reads the bytes it asked
+// for as the layers stream by once, then the facts are read through the merged view.
+import { posix } from "node:path";
+import type { ImageScan, ReadImageOptions } from "../image/archive.js";
+import type { ImageConfig } from "../image/config.js";
+import { GpuCollector, gpuFacts, type MergedLookup } from "../image/gpu-inventory.js";
+import { resolveNeeded } from "../image/ld.js";
+import type { MergedFs } from "../image/layers.js";
+import { createSecretFileScanner, type SecretHit } from "../image/secret-files.js";
+import type { LayerFacts, LayerSecret, UnresolvedLibrary } from "./layer-facts.js";
+
+/** Reads the image's layers once, handing every file to the consumers given. */
+export type LayerReader = (options: Pick<ReadImageOptions, "consumers" | "signal">) => Promise<ImageScan>;
+
+function view(fs: MergedFs, keys: readonly string[]): MergedLookup {
+  return {
+    lstat(path) {
+      const e = fs.lstat(path);
+      if (!e) return undefined;
+      const kind = e.kind === "hardlink" ? "file" : e.kind;
+      return e.linkTarget !== undefined && kind === "symlink" ? { kind, linkTarget: e.linkTarget } : { kind };
+    },
+    writer(path) {
+      const layer = fs.lstat(path)?.layer;
+      return layer === undefined || layer < 0 ? undefined : keys[layer];
+    },
+    list: (dir) => (fs.list(dir) ?? []).map((e) => posix.basename(e.path)),
+    *paths() {
+      for (const e of fs.walk("/")) yield e.path;
+    },
+  };
+}
+
+/** The entrypoint's program, as a path in the image: its text tells how it applies cuda-compat. */
+function entrypointProgram(config: ImageConfig): string[] {
+  const argv = [...(config.entrypoint ?? []), ...(config.cmd ?? [])];
+  const first = argv[0];
+  if (first === undefined) return [];
+  return first.includes("/") ? [posix.resolve(config.workingDir, first)] : [];
+}
+
+export async function scanLayers(read: LayerReader, config: ImageConfig, signal: AbortSignal): Promise<LayerFacts> {
+  const env = Object.fromEntries(config.env);
+  const program = entrypointProgram(config);
+  const gpu = new GpuCollector(program);
+  const secrets = createSecretFileScanner();
+  const found: Array<{ hit: SecretHit; key: string }> = [];
+  const scan = await read({
+    signal,
+    consumers: [
+      (f) => gpu.open(f),
+      (f) => {
+        const sink = secrets.open(f.path, f.size);
+        if (!sink) return undefined;
+        return { write: (c) => sink.write(c), end: () => found.push(...sink.end().map((hit) => ({ hit, key: f.layer }))) };
+      },
+    ],
+  });
+  const keys = scan.layers.map((l) => l.key);
+  const merged = view(scan.fs, keys);
+  const argv = [...(config.entrypoint ?? []), ...(config.cmd ?? [])];
+  const facts = gpuFacts(gpu, merged, env, program.length > 0 ? [program[0]!, ...argv.slice(1)] : argv);
+
+  const layers = scan.layers.map((l) => ({ index: l.index, diffId: l.diffId, ...(l.expectedDiffId && l.expectedDiffId !== l.diffId ? { expectedDiffId: l.expectedDiffId } : {}) }));
+  const layerSecrets: LayerSecret[] = found.flatMap(({ hit, key }) => {
+    const index = keys.indexOf(key);
+    if (index < 0) return [];
+    return [{ hit, layer: layers[index]!, deletedLater: merged.writer(hit.path) !== key }];
+  });
+  layerSecrets.sort((a, b) => a.layer.index - b.layer.index || a.hit.path.localeCompare(b.hit.path) || a.hit.line - b.hit.line);
+
+  const ldLibraryPath = (env["LD_LIBRARY_PATH"] ?? "").split(":");
+  const unresolved: UnresolvedLibrary[] = [];
+  for (const e of facts.elves) {
+    const elf = e.scan.elf;
+    if (!elf || elf.needed.length === 0) continue;
+    const res = resolveNeeded(merged, { path: e.path, bits: elf.bits, machine: elf.machine, needed: elf.needed, rpath: elf.rpath, runpath: elf.runpath }, { ldLibraryPath: ldLibraryPath.filter((d) => d !== ""), confDirs: [...(facts.efa.loaderDirs ?? [])], workingDir: config.workingDir });
+    const missing = res.filter((r): r is Extract<typeof r, { found: false }> => !r.found);
+    if (missing.length > 0) unresolved.push({ path: e.path, missing });
+  }
+  return { layers, gpu: facts, secrets: layerSecrets, unresolved, elfCount: facts.elves.length, entries: scan.layers.reduce((n, l) => n + l.entries, 0) };
+}
