@@ -13,6 +13,7 @@ export interface RawRunOptions {
   contract?: string[];
   instance?: string[];
   instanceCount?: string;
+  platform?: string;
   only?: string[];
   driver?: string;
   inferenceAmi?: string;

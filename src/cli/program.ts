@@ -9,7 +9,7 @@ import { serverRunner } from "../docker/run-server.js";
 import { type Endpoints, createEndpoints } from "../engine/serve/endpoints.js";
 import { createJobs, type Jobs } from "../engine/jobs/jobs.js";
 import { planChecks } from "../engine/plan.js";
-import { runChecks } from "../engine/run.js";
+import { type RunOutput, runChecks } from "../engine/run.js";
 import { EnvironmentError, UsageError, isExpectedError } from "../errors.js";
 import { parseImageReference } from "../image/reference.js";
 import { TOOL } from "../paths.js";
@@ -17,6 +17,8 @@ import { buildReport } from "../report/build.js";
 import { renderJson } from "../report/json.js";
 import { renderText } from "../report/text.js";
 import { resolveAmi } from "../spec/host-driver.js";
+import { parseImageSource } from "../image/archive.js";
+import { archiveImageSource } from "../image/archive-source.js";
 import { resolveInstance } from "../spec/instances.js";
 import { listSpecVersions, loadSpec } from "../spec/load.js";
 import { CONTRACTS } from "../spec/types.js";
@@ -53,7 +55,11 @@ function collect(value: string, previous: string[] | undefined): string[] {
 async function runCommand(image: string | undefined, raw: RawRunOptions & RawJobOptions & RawServeOptions, io: Io): Promise<number> {
   if (!image) throw new UsageError("no image given", "byoc-check IMAGE, e.g. byoc-check my-model:latest; byoc-check --help for more");
   const opts = parseRunOptions(raw, () => randomInt(0, 2 ** 32));
-  const ref = parseImageReference(image);
+  const fileSource = parseImageSource(image);
+  const ref = fileSource.kind === "engine" ? parseImageReference(image) : undefined;
+  if (raw.platform !== undefined && !fileSource.kind.startsWith("oci")) {
+    throw new UsageError("--platform chooses among the platforms of an OCI image index", "use it with oci:DIR or oci-archive:FILE; an image in the Docker engine has one platform");
+  }
   const spec = loadSpec({ ...(opts.spec ? { version: opts.spec } : {}), ...(opts.specDir ? { specsDir: opts.specDir } : {}) });
   const instances = opts.instances.map((t) => resolveInstance(t, opts.specDir));
   // An AMI name is checked here, against the catalogue, so a typo stops the run before anything starts.
@@ -79,6 +85,24 @@ async function runCommand(image: string | undefined, raw: RawRunOptions & RawJob
   const signal = AbortSignal.any([interrupt.signal, deadline.signal]);
   let session: DockerSession | undefined;
   try {
+    if (fileSource.kind !== "engine") {
+      const startedAt = new Date();
+      const t0 = performance.now();
+      const out = await raceAbort(
+        runChecks({
+          source: archiveImageSource(fileSource, image, raw.platform),
+          planned,
+          contracts: opts.contracts,
+          instances,
+          gpu,
+          spec,
+          signal,
+          cannotRun: `runs the image: read from ${fileSource.kind}:, it is not run (load it into Docker to check this)`,
+        }),
+        signal,
+      );
+      return emitReport(out, startedAt, t0);
+    }
     session = await raceAbort(DockerSession.open(), signal);
     const current = session;
     // Best effort: what crashed or killed runs left behind goes before this run adds its own.
@@ -120,13 +144,27 @@ async function runCommand(image: string | undefined, raw: RawRunOptions & RawJob
         },
       }));
     const out = await raceAbort(
-      runChecks({ source: dockerImageSource(current, ref), planned, contracts: opts.contracts, instances, gpu, spec, signal, jobs: makeJobs, endpoints: makeEndpoints }),
+      runChecks({ source: dockerImageSource(current, ref!), planned, contracts: opts.contracts, instances, gpu, spec, signal, jobs: makeJobs, endpoints: makeEndpoints }),
       signal,
     );
     if (jobOptions.keepDir) {
       for (const run of (jobs as Jobs | undefined)?.runs() ?? []) io.stderr(`byoc-check: kept ${run.contract} job (${run.scenario}) in ${run.dir}:\n  ${run.reproduce}\n`);
       for (const e of (endpoints as Endpoints | undefined)?.started() ?? []) io.stderr(`byoc-check: kept the endpoint (${e.scenario}) in ${e.dir}; start it with:\n  ${e.reproduce}\n`);
     }
+    return emitReport(out, startedAt, t0);
+  } finally {
+    clearTimeout(timer);
+    if (session) {
+      const problems = await Promise.race([
+        session.close(),
+        new Promise<string[]>((r) => setTimeout(() => r(["cleanup did not finish within 30 s"]), CLEANUP_TIMEOUT_MS).unref()),
+      ]);
+      for (const p of problems) io.stderr(`byoc-check: warning: could not clean up ${p} (byoc-check cleanup retries)\n`);
+    }
+    interrupt.dispose();
+  }
+
+  function emitReport(out: RunOutput, startedAt: Date, t0: number): number {
     const report = buildReport({
       image: out.image,
       specVersion: spec.version,
@@ -143,16 +181,6 @@ async function runCommand(image: string | undefined, raw: RawRunOptions & RawJob
     if (opts.output) writeFileSync(opts.output, rendered);
     else io.stdout(rendered);
     return report.exitCode;
-  } finally {
-    clearTimeout(timer);
-    if (session) {
-      const problems = await Promise.race([
-        session.close(),
-        new Promise<string[]>((r) => setTimeout(() => r(["cleanup did not finish within 30 s"]), CLEANUP_TIMEOUT_MS).unref()),
-      ]);
-      for (const p of problems) io.stderr(`byoc-check: warning: could not clean up ${p} (byoc-check cleanup retries)\n`);
-    }
-    interrupt.dispose();
   }
 }
 
@@ -182,6 +210,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .addOption(new Option("-c, --contract <list>", `contracts to check: ${CONTRACTS.join(",")} (default: every contract)`).argParser(collect))
     .addOption(new Option("-i, --instance <type>", "target SageMaker instance type, repeatable (ml.g5.xlarge, ml.c7g.large, ...)").argParser(collect))
     .addOption(new Option("--only <checks>", "run only these checks: ids or globs, comma-separated or repeated (--only 'GPU-*,IMG-SECRETS-LAYERS')").argParser(collect))
+    .option("--platform <os/arch[/variant]>", "with oci: and oci-archive: sources, the platform to check from an image index (default linux/amd64)")
     .option("--instance-count <n>", "InstanceCount of the training job: over 1 on an EFA type, the EFA libraries are checked", "1")
     .option("--driver <version>", "the host's NVIDIA driver (535.104.05, or a branch: 550), instead of the catalogue's for each instance")
     .option("--inference-ami <name>", "the InferenceAmiVersion (or TransformAmiVersion) the endpoint pins, e.g. al2-ami-sagemaker-inference-gpu-3-1")

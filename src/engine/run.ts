@@ -30,6 +30,8 @@ export interface RunInput {
   jobs?: (image: ImageFacts) => Jobs;
   /** The endpoint sandbox, made once the image is described. Required by checks that need endpoints; closed at the end. */
   endpoints?: (image: ImageFacts) => Endpoints;
+  /** Why this run cannot run the image (an archive, not an engine): checks that would are skipped with it. */
+  cannotRun?: string;
 }
 
 export interface RunOutput {
@@ -86,7 +88,9 @@ export async function runChecks(input: RunInput): Promise<RunOutput> {
       emit({ type: "check-started", id: check.id });
       const started = performance.now();
       let outcome: Outcome;
-      if (signal.aborted) {
+      if (input.cannotRun !== undefined && (check.needs.jobs || check.needs.endpoints)) {
+        outcome = { status: "skip", reason: input.cannotRun };
+      } else if (signal.aborted) {
         throwIfInterrupted(signal);
         outcome = { status: "error", error: { name: "NotRun", message: `not run: ${abortReason(signal).message}` } };
       } else {

@@ -8,16 +8,13 @@ import { posix } from "node:path";
 import { Readable } from "node:stream";
 import * as zlib from "node:zlib";
 import { Header, Parser, type ReadEntry } from "tar";
+import { ExpectedError } from "../errors.js";
 import { MAX_SYMLINK_HOPS } from "./fs.js";
 
 /** A layer or archive that cannot be read: truncated, corrupt, too large, or not what it claims to be. */
-export class LayerError extends Error {
-  readonly hint: string | undefined;
-  constructor(message: string, hint?: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.hint = hint;
-    this.name = new.target.name;
-  }
+/** An image archive or layer that cannot be read: the input's fault, reported in one line with a hint. */
+export class LayerError extends ExpectedError {
+  readonly kind = "config";
 }
 
 /** The image has more filesystem entries than the scan allows (maxEntries). */
