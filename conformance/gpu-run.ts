@@ -11,11 +11,14 @@ import type { ClauseId, Contract } from "../src/spec/types.js";
 /** The host a contract's work runs on. Processing has no driver table of its own: it runs on training's hosts. */
 const SURFACE: Record<Contract, Surface> = { training: "training", processing: "training", inference: "hosting" };
 
-const runs = new WeakMap<LayerFacts, Map<string, GpuVerdict[]>>();
+const runs = new WeakMap<LayerFacts, Map<string, Map<string, GpuVerdict[]>>>();
 
-/** Every verdict for this run, keyed by "surface instance", computed on first use. */
+/** Every verdict for this run, keyed by "surface instance", computed on first use for these layers and targets. */
 export function gpuVerdicts(layers: LayerFacts, gpu: GpuTargets, contracts: readonly Contract[]): Map<string, GpuVerdict[]> {
-  const cached = runs.get(layers);
+  const key = JSON.stringify([gpu.instances.map((i) => i.type), gpu.count, gpu.driver, gpu.ami, gpu.specsDir, [...contracts].sort()]);
+  const byTargets = runs.get(layers) ?? new Map<string, Map<string, GpuVerdict[]>>();
+  runs.set(layers, byTargets);
+  const cached = byTargets.get(key);
   if (cached) return cached;
   const knowledge = loadGpuKnowledge(gpu.specsDir);
   const out = new Map<string, GpuVerdict[]>();
@@ -27,7 +30,7 @@ export function gpuVerdicts(layers: LayerFacts, gpu: GpuTargets, contracts: read
       out.set(`${surface} ${instance.type}`, evaluateGpuStack({ image: layers.gpu, target, knowledge }));
     }
   }
-  runs.set(layers, out);
+  byTargets.set(key, out);
   return out;
 }
 

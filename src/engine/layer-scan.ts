@@ -31,18 +31,9 @@ function view(fs: MergedFs, keys: readonly string[]): MergedLookup {
   };
 }
 
-/** The entrypoint's program, as a path in the image: its text tells how it applies cuda-compat. */
-function entrypointProgram(config: ImageConfig): string[] {
-  const argv = [...(config.entrypoint ?? []), ...(config.cmd ?? [])];
-  const first = argv[0];
-  if (first === undefined) return [];
-  return first.includes("/") ? [posix.resolve(config.workingDir, first)] : [];
-}
-
 export async function scanLayers(read: LayerReader, config: ImageConfig, signal: AbortSignal): Promise<LayerFacts> {
   const env = Object.fromEntries(config.env);
-  const program = entrypointProgram(config);
-  const gpu = new GpuCollector(program);
+  const gpu = new GpuCollector();
   const secrets = createSecretFileScanner();
   const found: Array<{ hit: SecretHit; key: string }> = [];
   const scan = await read({
@@ -59,7 +50,7 @@ export async function scanLayers(read: LayerReader, config: ImageConfig, signal:
   const keys = scan.layers.map((l) => l.key);
   const merged = view(scan.fs, keys);
   const argv = [...(config.entrypoint ?? []), ...(config.cmd ?? [])];
-  const facts = gpuFacts(gpu, merged, env, program.length > 0 ? [program[0]!, ...argv.slice(1)] : argv);
+  const facts = gpuFacts(gpu, merged, env, argv, config.workingDir);
 
   const layers = scan.layers.map((l) => ({ index: l.index, diffId: l.diffId, ...(l.expectedDiffId && l.expectedDiffId !== l.diffId ? { expectedDiffId: l.expectedDiffId } : {}) }));
   const layerSecrets: LayerSecret[] = found.flatMap(({ hit, key }) => {
@@ -69,12 +60,13 @@ export async function scanLayers(read: LayerReader, config: ImageConfig, signal:
   });
   layerSecrets.sort((a, b) => a.layer.index - b.layer.index || a.hit.path.localeCompare(b.hit.path) || a.hit.line - b.hit.line);
 
-  const ldLibraryPath = (env["LD_LIBRARY_PATH"] ?? "").split(":");
+  // An empty entry is the working directory, to the loader as to the shell.
+  const ldLibraryPath = env["LD_LIBRARY_PATH"] ? env["LD_LIBRARY_PATH"].split(":") : [];
   const unresolved: UnresolvedLibrary[] = [];
   for (const e of facts.elves) {
     const elf = e.scan.elf;
     if (!elf || elf.needed.length === 0) continue;
-    const res = resolveNeeded(merged, { path: e.path, bits: elf.bits, machine: elf.machine, needed: elf.needed, rpath: elf.rpath, runpath: elf.runpath }, { ldLibraryPath: ldLibraryPath.filter((d) => d !== ""), confDirs: [...(facts.efa.loaderDirs ?? [])], workingDir: config.workingDir });
+    const res = resolveNeeded(merged, { path: e.path, bits: elf.bits, machine: elf.machine, needed: elf.needed, rpath: elf.rpath, runpath: elf.runpath }, { ldLibraryPath, confDirs: [...(facts.efa.loaderDirs ?? [])], workingDir: config.workingDir });
     const missing = res.filter((r): r is Extract<typeof r, { found: false }> => !r.found);
     if (missing.length > 0) unresolved.push({ path: e.path, missing });
   }

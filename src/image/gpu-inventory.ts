@@ -53,6 +53,9 @@ export interface Sink {
 /** Small text files kept whole: version files, version.py, ld.so.conf, the EFA installer's list, entrypoint scripts. */
 const TEXT_CAP = 1024 * 1024;
 const SCRIPT_CAP = 256 * 1024;
+/** Executables read whole when they start with #!: entrypoint scripts are small, interpreters and tools are not. */
+const EXEC_SCRIPT_CAP = 64 * 1024;
+const KNOWN_SCRIPTS = /\/(start_cuda_compat|cuda-compatibility-lib|start_with_right_hostname|dockerd_entrypoint|entrypoint)\.sh$/;
 
 const SHARED_OBJECT = /\.so(\.\d+)*$/;
 const TEXT_FILES: RegExp[] = [CUDA_VERSION_FILE, TORCH_VERSION_PY, /^\/etc\/ld\.so\.conf$/, /^\/etc\/ld\.so\.conf\.d\/[^/]+$/, new RegExp(`^${EFA_INSTALLED_PACKAGES}$`)];
@@ -119,30 +122,29 @@ export interface ElfRecord {
 export class GpuCollector {
   readonly elves: ElfRecord[] = [];
   readonly texts = new Map<string, Map<string, string>>();
-  private readonly scripts: Set<string>;
-
-  /** `scripts`: paths whose text the compat analysis needs (the entrypoint's program). */
-  constructor(scripts: Iterable<string> = []) {
-    this.scripts = new Set(scripts);
-  }
 
   open(f: OfferedFile): Sink | undefined {
-    const wantsText = (TEXT_FILES.some((re) => re.test(f.path)) && f.size <= TEXT_CAP) || (this.isScript(f.path) && f.size <= SCRIPT_CAP);
-    const wantsElf = SHARED_OBJECT.test(f.path) && f.size >= 64;
-    if (wantsText) return this.textSink(f);
-    if (wantsElf) return this.elfSink(f);
+    if (TEXT_FILES.some((re) => re.test(f.path)) && f.size <= TEXT_CAP) return this.textSink(f);
+    // Scripts, for how the entrypoint applies cuda-compat: AWS's by name, and any small executable starting with #!.
+    if (KNOWN_SCRIPTS.test(f.path) && f.size <= SCRIPT_CAP) return this.textSink(f);
+    if ((f.mode & 0o111) !== 0 && f.size <= EXEC_SCRIPT_CAP && !SHARED_OBJECT.test(f.path)) return this.textSink(f, true);
+    if (SHARED_OBJECT.test(f.path) && f.size >= 64) return this.elfSink(f);
     return undefined;
   }
 
-  private isScript(path: string): boolean {
-    return this.scripts.has(path) || /\/(start_cuda_compat|cuda-compatibility-lib|start_with_right_hostname|dockerd_entrypoint|entrypoint)\.sh$/.test(path);
-  }
-
-  private textSink(f: OfferedFile): Sink {
+  private textSink(f: OfferedFile, scriptsOnly = false): Sink {
     const chunks: Buffer[] = [];
+    let dropped = false;
     return {
-      write: (c) => void chunks.push(Buffer.from(c)),
+      write: (c) => {
+        if (scriptsOnly && chunks.length === 0 && !(c[0] === 0x23 && c[1] === 0x21)) {
+          dropped = true;
+          return "enough";
+        }
+        chunks.push(Buffer.from(c));
+      },
       end: () => {
+        if (dropped) return;
         const byLayer = this.texts.get(f.path) ?? new Map<string, string>();
         byLayer.set(f.layer, Buffer.concat(chunks).toString("utf8"));
         this.texts.set(f.path, byLayer);
@@ -201,17 +203,21 @@ function textOf(c: GpuCollector, view: MergedLookup, path: string): string | und
 /**
  * How the entrypoint applies cuda-compat (§2.2): AWS's start_cuda_compat.sh prepends the compat directory to
  * LD_LIBRARY_PATH; sourced (`source X`, `. X`) or written inline, that reaches the program the script then execs;
- * run as a command (`bash X`, `sh X`, `X`), the export dies with the child.
+ * run as a command (`bash X`, `sh X`, `X`), the export dies with the child. `argv` is ENTRYPOINT plus CMD: the first
+ * script among them is read, so a binary wrapper in front (dumb-init, tini, env, bash) is looked through. `resolve`
+ * turns a path or name into the path of the file it names in the image (links followed, PATH searched).
  */
-export function compatApplication(scripts: ReadonlyArray<{ path: string; text: string }>, entrypoint: readonly string[]): CompatApplication {
-  if (entrypoint.length === 0) return "none";
+export function compatApplication(
+  scripts: ReadonlyArray<{ path: string; text: string }>,
+  argv: readonly string[],
+  resolve: (pathOrName: string, from: string) => string | undefined = (p, from) => posix.resolve(from, p),
+): CompatApplication {
+  if (argv.length === 0) return "none";
   const texts = new Map(scripts.map((s) => [s.path, s.text]));
   const seen = new Set<string>();
   const visit = (path: string, depth: number): CompatApplication => {
     const text = texts.get(path);
     if (text === undefined || depth > 3 || seen.has(path)) return "unknown";
-    // A binary entrypoint cannot change the environment its own loader already used.
-    if (text.startsWith("\x7fELF")) return "none";
     seen.add(path);
     const lines = text.split("\n").map((l) => l.replace(/(^|\s)#.*$/, "").trim());
     // Inline: an export of LD_LIBRARY_PATH that names a compat directory.
@@ -220,7 +226,7 @@ export function compatApplication(scripts: ReadonlyArray<{ path: string; text: s
     for (const l of lines) {
       const m = /^(?:(source|\.)\s+|(?:exec\s+)?(?:bash|sh|\/bin\/bash|\/bin\/sh|\/usr\/bin\/env\s+bash)\s+)?(\S*(?:compat|cuda)\S*\.sh)\b/.exec(l);
       if (!m) continue;
-      const target = posix.resolve(posix.dirname(path), m[2]!);
+      const target = resolve(m[2]!, posix.dirname(path)) ?? posix.resolve(posix.dirname(path), m[2]!);
       // A script byoc-check did not read but named like AWS's switch script is taken to do what that script does.
       const unread = !texts.has(target) && /cuda[-_]?compat/.test(posix.basename(target));
       const inner = unread ? "in-process" : visit(target, depth + 1);
@@ -230,11 +236,15 @@ export function compatApplication(scripts: ReadonlyArray<{ path: string; text: s
     }
     return result;
   };
-  return visit(entrypoint[0]!, 0);
+  for (const a of argv) {
+    const p = resolve(a, "/");
+    if (p !== undefined && texts.has(p)) return visit(p, 0);
+  }
+  return "unknown";
 }
 
 /** Turns what the collector kept into the rules' inputs, through the merged view. */
-export function gpuFacts(c: GpuCollector, view: MergedLookup, env: Readonly<Record<string, string>>, entrypoint: readonly string[]): GpuFacts {
+export function gpuFacts(c: GpuCollector, view: MergedLookup, env: Readonly<Record<string, string>>, argv: readonly string[], workingDir = "/"): GpuFacts {
   const elves = c.elves.filter((e) => view.writer(e.path) === e.layer);
   const all = [...view.paths()];
   const cuda: CudaEvidence[] = [];
@@ -271,7 +281,17 @@ export function gpuFacts(c: GpuCollector, view: MergedLookup, env: Readonly<Reco
     const text = textOf(c, view, p);
     return text === undefined ? [] : [{ path: p, text }];
   });
-  const compatApplied = compat ? compatApplication(scripts, entrypoint) : "none";
+  // A path is taken from the working directory, a bare name from there and then PATH (as bash does with a script).
+  const pathDirs = (env["PATH"] ?? "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin").split(":").filter((d) => d !== "");
+  const resolve = (a: string, from: string): string | undefined => {
+    const candidates = a.includes("/") ? [posix.resolve(from === "/" ? workingDir : from, a)] : [posix.resolve(workingDir, a), ...pathDirs.map((d) => posix.join(d, a))];
+    for (const p of candidates) {
+      const r = realPath(view, p);
+      if (r?.kind === "file") return r.path;
+    }
+    return undefined;
+  };
+  const compatApplied = compat ? compatApplication(scripts, argv, resolve) : "none";
 
   const libfabric: LibfabricFile[] = [];
   for (const p of all.filter((x) => LIBFABRIC.test(x))) {

@@ -36,3 +36,25 @@ describe("compatApplication when the called script was not read", () => {
     expect(compatApplication([{ path: "/e.sh", text: "bash /usr/local/bin/start_cuda_compat.sh\nexec \"$@\"\n" }], ["/e.sh"])).toBe("child-process");
   });
 });
+
+describe("compatApplication looks through what runs before the script", () => {
+  const scripts = [
+    { path: "/usr/local/bin/start_cuda_compat.sh", text: SWITCH },
+    { path: "/usr/local/bin/entry.sh", text: "#!/bin/bash\nsource /usr/local/bin/start_cuda_compat.sh\nexec \"$@\"\n" },
+  ];
+  const image = new Set(["/usr/bin/dumb-init", "/bin/bash", ...scripts.map((s) => s.path)]);
+  // As gpuFacts resolves: a path from /, a bare name through PATH.
+  const resolve = (a: string) => (a.startsWith("/") ? (image.has(a) ? a : undefined) : ["/usr/local/bin", "/usr/bin", "/bin"].map((d) => `${d}/${a}`).find((p) => image.has(p)));
+
+  it.each([
+    [["/usr/bin/dumb-init", "--", "/usr/local/bin/entry.sh", "serve"]],
+    [["bash", "/usr/local/bin/entry.sh"]],
+    [["entry.sh", "serve"]],
+  ])("%j: in-process", (argv) => {
+    expect(compatApplication(scripts, argv, resolve)).toBe("in-process");
+  });
+
+  it("a binary with no script after it applies nothing byoc-check can see", () => {
+    expect(compatApplication(scripts, ["/usr/bin/dumb-init", "--", "python3", "serve.py"], resolve)).toBe("unknown");
+  });
+});
