@@ -290,10 +290,13 @@ export function labelRegistrations(containers: readonly FatbinContainer[], wrapp
  * nvcc 13.0 builds (EMPIRICAL, see test/unit/image/fatbin.test.ts): an empty container (a PTX-only build's device-link
  * output), and, in a file without relocatable device code (no __nv_relfatbin), the device-link output ("linked"),
  * whose cubins carry notes and no kernels. With relocatable device code the linked container holds the kernels.
+ * CUDA 11.8 libraries (Debian's libnvjpeg 11.9) keep that device-link output without registering it at all: where
+ * wrappers register some containers, one no wrapper points at is never loaded.
  */
 export function kernelContainers(containers: readonly FatbinContainer[]): FatbinContainer[] {
   const rdc = containers.some((c) => c.section === "__nv_relfatbin");
-  return containers.filter((c) => c.entries.length > 0 && (rdc || c.registered !== "linked"));
+  const wrapped = containers.some((c) => c.registered !== undefined);
+  return containers.filter((c) => c.entries.length > 0 && (rdc || c.registered !== "linked") && (!wrapped || c.registered !== undefined));
 }
 
 /** The section names that hold fatbins (§4.1): non-RDC code, and relocatable device code (NCCL keeps most there). */

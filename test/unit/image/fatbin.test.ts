@@ -152,6 +152,18 @@ describe.skipIf(!hasNvcc && process.env.BYOC_NO_NVCC === "1")("fatbins of real n
   });
 });
 
+describe("kernelContainers", () => {
+  const sass = (arch: number) => ({ kind: "sass" as const, kindCode: 2, arch, variant: "" as const, compression: "none" as const, flags: 0x11, offset: 0, size: 64 });
+  it("leaves out a container no wrapper registers when others are registered, as CUDA 11.8's device-link output", () => {
+    const dlink: FatbinContainer = { offset: 0, section: ".nv_fatbin", entries: [sass(80)] };
+    const tu: FatbinContainer = { offset: 64, section: ".nv_fatbin", registered: "module", entries: [sass(80)] };
+    expect(kernelContainers([dlink, tu])).toEqual([tu]);
+    // With no wrapper found at all, nothing says which are loaded: every container with entries counts.
+    const bare = { ...tu, registered: undefined };
+    expect(kernelContainers([dlink, bare])).toHaveLength(2);
+  });
+});
+
 describe("the fatbin scan on files that are not CUDA", () => {
   it("finds nothing in the Node.js binary and reads its ELF as a whole read does", () => {
     const node = readFileSync(realpathSync(process.execPath));
