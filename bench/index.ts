@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { ECHO_IMAGE, buildEcho, measureFuzz } from "./fuzz.js";
 import { machine, measureReadiness } from "./readiness.js";
+import { LARGE_IMAGE, buildLarge, measureScan } from "./scan.js";
 
 const ROOT = join(import.meta.dirname, "..", "..");
 
@@ -14,10 +15,26 @@ function stats(values: number[]): { p50: number; p95: number; max: number } {
 
 const fmt = (n: number) => `${n.toFixed(1)} ms`;
 
+function scanTable(): void {
+  buildLarge(ROOT);
+  const rounds = Number(process.env.BENCH_SCAN_ROUNDS ?? 3);
+  console.log(`\nlayer scan: the static checks' single pass beside docker save IMAGE > /dev/null, best of ${rounds} each, alternated`);
+  console.log("| image | size | docker save | the export read by byoc-check's client | scan | scan ÷ save | scan ÷ read | scan peak RSS | entries |");
+  console.log("|---|---|---|---|---|---|---|---|---|");
+  const samples = ["byoc-check-fixture/gpu-cuda13-compat:latest", LARGE_IMAGE].map((image) => measureScan(ROOT, image, rounds));
+  for (const s of samples) {
+    console.log(`| ${s.image} | ${s.sizeMiB.toFixed(0)} MiB | ${fmt(s.saveMs)} | ${fmt(s.readMs)} | ${fmt(s.scanMs)} | ${(s.scanMs / s.saveMs).toFixed(2)} | ${(s.scanMs / s.readMs).toFixed(2)} | ${s.maxRssMiB.toFixed(0)} MiB | ${s.entries} |`);
+  }
+  const worst = Math.max(...samples.map((s) => s.scanMs / s.saveMs));
+  const rss = Math.max(...samples.map((s) => s.maxRssMiB));
+  console.log(`\nscan ÷ save at most ${worst.toFixed(2)}; goal at most 1.25: ${worst <= 1.25 ? "met" : "NOT met"}. Peak RSS at most ${rss.toFixed(0)} MiB; goal under 300 MiB and flat: ${rss < 300 ? "met" : "NOT met"}`);
+}
+
 async function main(): Promise<void> {
   const image = process.env.BENCH_READY_IMAGE ?? "byoc-check-fixture/serve-slow-start:latest";
   const starts = Number(process.env.BENCH_READY_STARTS ?? 8);
   console.log(`machine: ${machine()}`);
+  if (process.env.BENCH_ONLY === "scan") return scanTable();
   console.log(`\nreadiness: ${image}, ${starts} starts; error = reported time to ready - the moment the server logs it listens`);
   const samples = await measureReadiness(image, starts, join(ROOT, "fixtures", "data", "model"));
   console.log("| start | server logs listening | byoc-check reports ready | error |");
@@ -41,6 +58,7 @@ async function main(): Promise<void> {
   console.log("|---|---|---|");
   for (const b of f.byFamily) console.log(`| ${b.family} | ${b.cases} | ${fmt(b.meanMs)} |`);
   console.log(`\nfuzz cases/s ÷ wrk requests/s: ${ratio.toFixed(2)}; goal at least 0.5: ${ratio >= 0.5 ? "met" : "NOT met"}`);
+  scanTable();
 }
 
 main().catch((e: unknown) => {

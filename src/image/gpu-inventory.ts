@@ -58,7 +58,8 @@ const EXEC_SCRIPT_CAP = 64 * 1024;
 const KNOWN_SCRIPTS = /\/(start_cuda_compat|cuda-compatibility-lib|start_with_right_hostname|dockerd_entrypoint|entrypoint)\.sh$/;
 
 const SHARED_OBJECT = /\.so(\.\d+)*$/;
-const TEXT_FILES: RegExp[] = [CUDA_VERSION_FILE, TORCH_VERSION_PY, /^\/etc\/ld\.so\.conf$/, /^\/etc\/ld\.so\.conf\.d\/[^/]+$/, new RegExp(`^${EFA_INSTALLED_PACKAGES}$`)];
+const CUDNN_HEADER = /\/cudnn_version\.h$/;
+const TEXT_FILES: RegExp[] = [CUDA_VERSION_FILE, TORCH_VERSION_PY, CUDNN_HEADER, /^\/etc\/ld\.so\.conf$/, /^\/etc\/ld\.so\.conf\.d\/[^/]+$/, new RegExp(`^${EFA_INSTALLED_PACKAGES}$`)];
 
 /** Literal markers read out of binaries as they stream (§3.3 NCCL, §5.1 aws-ofi-nccl, and the EFA provider's own variables). */
 const PROBES = {
@@ -192,6 +193,33 @@ export interface GpuFacts extends ImageGpuInput {
   elves: ElfRecord[];
   /** /etc/ld.so.conf and its includes, as the merged view has them. */
   ldSoConf: Map<string, string>;
+  /** The GPU stack's components and their versions, for the report: cuDNN, NCCL, cuBLAS, torch, JAX (§3.2-3.6). */
+  stack: StackComponent[];
+}
+
+export interface StackComponent {
+  name: "cuDNN" | "NCCL" | "cuBLAS" | "PyTorch" | "JAX";
+  version: string;
+  where: string;
+}
+
+/** File and directory names that carry a component's version (§3.2-3.6); the header of cuDNN is read as text. */
+const STACK_NAMES: Array<[StackComponent["name"], RegExp]> = [
+  ["cuDNN", /^libcudnn\.so\.(\d+\.\d+\.\d+)/],
+  ["cuDNN", /^nvidia_cudnn(?:_cu\d+)?-(\d+\.\d+\.\d+)[^/]*\.dist-info$/],
+  ["NCCL", /^libnccl\.so\.(\d+\.\d+\.\d+)$/],
+  ["NCCL", /^nvidia_nccl(?:_cu\d+)?-(\d+\.\d+\.\d+)[^/]*\.dist-info$/],
+  ["cuBLAS", /^libcublas\.so\.(\d+\.\d+\.\d+(?:\.\d+)?)$/],
+  ["cuBLAS", /^nvidia_cublas(?:_cu\d+)?-(\d+\.\d+\.\d+)[^/]*\.dist-info$/],
+  ["PyTorch", /^torch-(\d+\.\d+\.\d+[^/]*?)\.dist-info$/],
+  ["JAX", /^jax-(\d+\.\d+\.\d+[^/]*?)\.dist-info$/],
+];
+
+/** cudnn_version.h (cuDNN 8 and newer): CUDNN_MAJOR, CUDNN_MINOR, CUDNN_PATCHLEVEL. */
+export function cudnnFromHeader(text: string): string | undefined {
+  const n = (k: string) => new RegExp(`#define\\s+CUDNN_${k}\\s+(\\d+)`).exec(text)?.[1];
+  const [major, minor, patch] = [n("MAJOR"), n("MINOR"), n("PATCHLEVEL")];
+  return major && minor && patch ? `${major}.${minor}.${patch}` : undefined;
 }
 
 /** A text file as the merged view shows it. */
@@ -335,5 +363,26 @@ export function gpuFacts(c: GpuCollector, view: MergedLookup, env: Readonly<Reco
     .filter((e) => e.scan.fatbins.length > 0)
     .map((e) => ({ path: e.path, containers: kernelContainers(e.scan.fatbins) }))
     .filter((l) => l.containers.length > 0);
-  return { cuda, ...(compat ? { compat } : {}), compatApplied, env, libraries, neuron, efa, elves, ldSoConf };
+  const stack: StackComponent[] = [];
+  const seenStack = new Set<string>();
+  const addStack = (name: StackComponent["name"], version: string, where: string) => {
+    // NCCL's build string (2.27.7+cuda13.0) says more than its file name (2.27.7): it comes first and wins.
+    const key = `${name} ${version.split("+")[0]}`;
+    if (seenStack.has(key)) return;
+    seenStack.add(key);
+    stack.push({ name, version, where });
+  };
+  if (nccl) addStack("NCCL", `${nccl.version}${nccl.cuda ? `+cuda${nccl.cuda}` : ""}`, nccl.path);
+  for (const p of all) {
+    const base = posix.basename(p);
+    for (const [name, re] of STACK_NAMES) {
+      const m = re.exec(base);
+      if (m) addStack(name, m[1]!, p);
+    }
+    if (CUDNN_HEADER.test(p)) {
+      const v = cudnnFromHeader(textOf(c, view, p) ?? "");
+      if (v) addStack("cuDNN", v, p);
+    }
+  }
+  return { cuda, ...(compat ? { compat } : {}), compatApplied, env, libraries, neuron, efa, elves, ldSoConf, stack };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { compatApplication } from "../../../src/image/gpu-inventory.js";
+import { compatApplication, cudnnFromHeader } from "../../../src/image/gpu-inventory.js";
 
 // AWS's switch script (reference cuda-efa.md §2.2), trimmed to what decides the outcome.
 const SWITCH = `#!/bin/bash
@@ -56,5 +56,12 @@ describe("compatApplication looks through what runs before the script", () => {
 
   it("a binary with no script after it applies nothing byoc-check can see", () => {
     expect(compatApplication(scripts, ["/usr/bin/dumb-init", "--", "python3", "serve.py"], resolve)).toBe("unknown");
+  });
+});
+
+describe("cudnnFromHeader (reference §3.2)", () => {
+  it("reads cudnn_version.h's three defines, and nothing from a header without them", () => {
+    expect(cudnnFromHeader("#define CUDNN_MAJOR 9\n#define CUDNN_MINOR 19\n#define CUDNN_PATCHLEVEL 0\n#define CUDNN_VERSION (CUDNN_MAJOR * 10000)\n")).toBe("9.19.0");
+    expect(cudnnFromHeader("#define CUDNN_MAJOR 9\n")).toBeUndefined();
   });
 });
