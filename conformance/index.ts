@@ -69,14 +69,6 @@ export const CHECKS: readonly AnyCheck[] = registry([
   nothingBakedUnderMounts,
   noCredentialsInEnv,
   inferenceRunsAsRoot,
-  // Read from the single pass over the layers.
-  noSecretsInLayers,
-  librariesResolve,
-  gpuAccelerator,
-  gpuCudaDriver,
-  gpuRequireCuda,
-  gpuKernelImage,
-  gpuEfa,
   // Training jobs, run in the /opt/ml sandbox: success path first, so later checks reuse its run.
   trainingSucceeds,
   trainingModelWritten,
@@ -120,6 +112,14 @@ export const CHECKS: readonly AnyCheck[] = registry([
   inferenceFuzzOversize,
   inferenceFuzzServerError,
   inferenceFuzzContentType,
+  // Read from the single pass over the layers, which starts with the run and overlaps the jobs and servers above.
+  noSecretsInLayers,
+  librariesResolve,
+  gpuAccelerator,
+  gpuCudaDriver,
+  gpuRequireCuda,
+  gpuKernelImage,
+  gpuEfa,
 ]);
 
 function registry(checks: AnyCheck[]): readonly AnyCheck[] {

@@ -4,7 +4,7 @@ import { posix } from "node:path";
 import type { ImageScan, ReadImageOptions } from "../image/archive.js";
 import type { ImageConfig } from "../image/config.js";
 import { GpuCollector, gpuFacts, type MergedLookup } from "../image/gpu-inventory.js";
-import { resolveNeeded } from "../image/ld.js";
+import { defaultDirs, resolveNeeded } from "../image/ld.js";
 import type { MergedFs } from "../image/layers.js";
 import { createSecretFileScanner, type SecretHit } from "../image/secret-files.js";
 import type { LayerFacts, LayerSecret, UnresolvedLibrary } from "./layer-facts.js";
@@ -62,10 +62,22 @@ export async function scanLayers(read: LayerReader, config: ImageConfig, signal:
 
   // An empty entry is the working directory, to the loader as to the shell.
   const ldLibraryPath = env["LD_LIBRARY_PATH"] ? env["LD_LIBRARY_PATH"].split(":") : [];
+  // Which libraries are loaded at all: those in a directory the loader searches, those another object needs, and
+  // what frameworks and users install (Python extension modules, /opt, /usr/local). A plugin in a subdirectory
+  // (iproute2's tc/q_atm.so, which needs libatm1 that Debian only recommends) is dlopen()ed by path, if ever.
+  const searchDirs = new Set([...ldLibraryPath.filter((d) => d !== ""), ...(facts.efa.loaderDirs ?? [])].map((d) => posix.resolve(config.workingDir, d)));
+  const neededNames = new Set(facts.elves.flatMap((e) => e.scan.elf?.needed ?? []));
+  const defaults = (bits: 32 | 64, machine: number) => defaultDirs(bits, machine);
+  const loaded = (path: string, bits: 32 | 64, machine: number) =>
+    searchDirs.has(posix.dirname(path)) ||
+    defaults(bits, machine).includes(posix.dirname(path)) ||
+    neededNames.has(posix.basename(path)) ||
+    /\/(site|dist)-packages\//.test(path) ||
+    /^\/(opt|usr\/local)\//.test(path);
   const unresolved: UnresolvedLibrary[] = [];
   for (const e of facts.elves) {
     const elf = e.scan.elf;
-    if (!elf || elf.needed.length === 0) continue;
+    if (!elf || elf.needed.length === 0 || !loaded(e.path, elf.bits, elf.machine)) continue;
     const res = resolveNeeded(merged, { path: e.path, bits: elf.bits, machine: elf.machine, needed: elf.needed, rpath: elf.rpath, runpath: elf.runpath }, { ldLibraryPath, confDirs: [...(facts.efa.loaderDirs ?? [])], workingDir: config.workingDir });
     const missing = res.filter((r): r is Extract<typeof r, { found: false }> => !r.found);
     if (missing.length > 0) unresolved.push({ path: e.path, missing });

@@ -80,7 +80,14 @@ export async function runChecks(input: RunInput): Promise<RunOutput> {
   let endpoints: Endpoints | undefined;
   let fs: Promise<ImageFs & { close(): Promise<void> }> | undefined;
   let opened: (ImageFs & { close(): Promise<void> }) | undefined;
+  // The layers are read once, for every check that needs them. The read starts now, in the background, so that it
+  // overlaps the jobs and servers of the checks before them (the layer checks come last in the report).
   let layers: Promise<LayerFacts> | undefined;
+  if (planned.some(({ check }) => check.needs.layers)) {
+    layers = scanLayers((o) => input.source.readLayers(o), config, signal);
+    // Its failure is each layer check's error; until one awaits it, it is not unhandled.
+    layers.catch(() => {});
+  }
   const gpu: GpuTargets = { count: 1, ...input.gpu, instances: input.instances };
   const results: CheckResult[] = [];
   try {
@@ -112,8 +119,7 @@ export async function runChecks(input: RunInput): Promise<RunOutput> {
             async () => {
               // Opening the filesystem counts against the first check that needs it.
               if (check.needs.fs) ctx.fs = await (fs ??= input.source.openFs().then((f) => (opened = f)));
-              // The layers are read once, for every check that needs them, when the first one asks.
-              if (check.needs.layers) ctx.layers = await (layers ??= scanLayers((o) => input.source.readLayers(o), config, signal));
+              if (check.needs.layers) ctx.layers = await layers!;
               return check.run(ctx);
             },
             check.timeoutMs ?? ctx.endpoints?.checkBudgetMs ?? ctx.jobs?.checkBudgetMs ?? DEFAULT_CHECK_TIMEOUT_MS,
