@@ -208,6 +208,14 @@ describe("scanLayers: NEEDED entries the loader would not find", () => {
     expect(facts.elfCount).toBe(1);
   });
 
+  it("judges what is loaded: a plugin in a subdirectory is not, the same library in a default directory or on LD_LIBRARY_PATH is", async () => {
+    // iproute2's /usr/lib/x86_64-linux-gnu/tc/q_atm.so needs libatm1, which Debian only recommends.
+    const PLUGIN = "/usr/lib/x86_64-linux-gnu/tc/libneeds.so";
+    expect(unresolvedPaths(await layerFacts([{ [PLUGIN]: lib.needs! }]))).toEqual([]);
+    expect(unresolvedPaths(await layerFacts([{ "/usr/lib/x86_64-linux-gnu/libneeds.so": lib.needs! }]))).toEqual(["/usr/lib/x86_64-linux-gnu/libneeds.so"]);
+    expect(unresolvedPaths(await layerFacts([{ [PLUGIN]: lib.needs! }], { Env: ["LD_LIBRARY_PATH=/usr/lib/x86_64-linux-gnu/tc"] }))).toEqual([PLUGIN]);
+  });
+
   it("does not report it once a later layer deletes it", async () => {
     const facts = await layerFacts([{ [NEEDS]: lib.needs! }, { [NEEDS]: whiteout }]);
     expect(facts.unresolved).toEqual([]);
