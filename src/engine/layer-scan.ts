@@ -67,10 +67,9 @@ export async function scanLayers(read: LayerReader, config: ImageConfig, signal:
   // (iproute2's tc/q_atm.so, which needs libatm1 that Debian only recommends) is dlopen()ed by path, if ever.
   const searchDirs = new Set([...ldLibraryPath.filter((d) => d !== ""), ...(facts.efa.loaderDirs ?? [])].map((d) => posix.resolve(config.workingDir, d)));
   const neededNames = new Set(facts.elves.flatMap((e) => e.scan.elf?.needed ?? []));
-  const defaults = (bits: 32 | 64, machine: number) => defaultDirs(bits, machine);
   const loaded = (path: string, bits: 32 | 64, machine: number) =>
     searchDirs.has(posix.dirname(path)) ||
-    defaults(bits, machine).includes(posix.dirname(path)) ||
+    defaultDirs(bits, machine).includes(posix.dirname(path)) ||
     neededNames.has(posix.basename(path)) ||
     /\/(site|dist)-packages\//.test(path) ||
     /^\/(opt|usr\/local)\//.test(path);

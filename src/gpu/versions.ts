@@ -1,6 +1,7 @@
 // Version strings of the CUDA stack as an image carries them (reference cuda-efa.md sections 2.2, 3 and 5.1):
 // drivers, CUDA toolkits, component versions, NCCL, aws-ofi-nccl and the EFA installer. Pure: text in, numbers out.
 import type { CudaTables } from "../spec/cuda.js";
+import { compareDotted } from "../spec/units.js";
 
 /** A CUDA toolkit version; `minor` is absent where only the major is known (libcudart.so.12 without dist-info). */
 export interface CudaVersion {
@@ -14,16 +15,7 @@ export interface DriverVersion {
   text: string;
 }
 
-/** Compares dotted numeric versions ("2.18.5" vs "2.18"); missing components count as 0. */
-export function compareDotted(a: string, b: string): number {
-  const pa = a.split(".").map(Number);
-  const pb = b.split(".").map(Number);
-  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
-    const d = (pa[i] ?? 0) - (pb[i] ?? 0);
-    if (d !== 0) return d;
-  }
-  return 0;
-}
+export { compareDotted };
 
 /** "12", "12.4", "12.4.1" or a runfile's date-stamped "12.6.20241114": only major.minor are kept. */
 export function parseCudaVersion(text: string): CudaVersion | undefined {

@@ -3,22 +3,13 @@ import { join } from "node:path";
 import { SpecError } from "../errors.js";
 import { SPECS_DIR } from "../paths.js";
 import { display, readJsonFile, validateAgainst } from "./json-file.js";
+import { compareDotted } from "./units.js";
 import { CONTRACTS, type Clause, type ClauseId, type Contract, type ContractSpec, type Quantity, type SpecView } from "./types.js";
 
 const FAMILY = "sagemaker";
 
 function familyDir(specsDir: string): string {
   return join(specsDir, FAMILY);
-}
-
-function compareVersions(a: string, b: string): number {
-  const pa = a.split(".").map(Number);
-  const pb = b.split(".").map(Number);
-  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
-    const d = (pa[i] ?? 0) - (pb[i] ?? 0);
-    if (d !== 0) return d;
-  }
-  return 0;
 }
 
 /** Every spec version present for all three contracts, oldest first. */
@@ -40,7 +31,7 @@ export function listSpecVersions(specsDir: string = SPECS_DIR): string[] {
     }
   }
   if (all.size === 0) throw new SpecError(`no spec versions in ${display(familyDir(specsDir))}`);
-  return [...all].sort(compareVersions);
+  return [...all].sort(compareDotted);
 }
 
 function loadContract(specsDir: string, contract: Contract, version: string): ContractSpec {

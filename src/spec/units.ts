@@ -18,3 +18,14 @@ export function toBytes(q: Quantity): number {
 export function formatQuantity(q: Quantity): string {
   return `${q.value.toLocaleString("en-US")} ${q.unit}`;
 }
+
+/** Compares dotted numeric versions ("2.18.5" vs "2.18", spec versions, driver versions); missing components count as 0. */
+export function compareDotted(a: string, b: string): number {
+  const pa = a.split(".").map(Number);
+  const pb = b.split(".").map(Number);
+  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
+    const d = (pa[i] ?? 0) - (pb[i] ?? 0);
+    if (d !== 0) return d;
+  }
+  return 0;
+}
