@@ -74,7 +74,7 @@ export async function runChecks(input: RunInput): Promise<RunOutput> {
   throwIfInterrupted(signal);
   const { facts, config } = await input.source.describe();
   throwIfInterrupted(signal);
-  emit({ type: "run-started", image: facts, checks: planned.map(({ check }) => ({ id: check.id, title: check.title, severity: check.severity })) });
+  emit({ type: "run-started", image: facts, checks: planned.map(({ check }) => ({ id: check.id, title: check.title, severity: check.severity, group: check.group })) });
 
   let jobs: Jobs | undefined;
   let endpoints: Endpoints | undefined;

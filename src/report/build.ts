@@ -2,9 +2,9 @@ import { EXIT, type FailOn, exitCodeFor, isBlocking } from "../cli/exit-codes.js
 import type { ImageFacts } from "../engine/check.js";
 import { TOOL } from "../paths.js";
 import type { Contract } from "../spec/types.js";
-import { type CheckResult, REPORT_VERSION, type Report, type Summary } from "./model.js";
+import { type CheckResult, REPORT_VERSION, type Report, type Summary, type WaiverState } from "./model.js";
 
-export function summarize(results: readonly CheckResult[], failOn: FailOn): Summary {
+export function summarize(results: readonly CheckResult[], failOn: FailOn, waivers: readonly WaiverState[] = []): Summary {
   const count = (s: CheckResult["status"]) => results.filter((r) => r.status === s).length;
   return {
     total: results.length,
@@ -12,6 +12,8 @@ export function summarize(results: readonly CheckResult[], failOn: FailOn): Summ
     fail: count("fail"),
     skip: count("skip"),
     error: count("error"),
+    waived: results.filter((r) => r.status === "fail" && r.waiver !== undefined).length,
+    expiredWaivers: waivers.filter((w) => w.state === "expired").length,
     blocking: results.filter((r) => isBlocking(r, failOn)).length,
   };
 }
@@ -26,10 +28,13 @@ export interface ReportInput {
   startedAt: Date;
   durationMs: number;
   results: CheckResult[];
+  /** The config's waivers, already applied to the results (see applyWaivers). */
+  waivers?: WaiverState[];
 }
 
 export function buildReport(input: ReportInput): Report {
-  const exitCode = exitCodeFor({ kind: "completed", results: input.results, failOn: input.failOn });
+  const waivers = input.waivers ?? [];
+  const exitCode = exitCodeFor({ kind: "completed", results: input.results, failOn: input.failOn, expiredWaivers: waivers.filter((w) => w.state === "expired").length });
   const { image } = input;
   return {
     reportVersion: REPORT_VERSION,
@@ -43,7 +48,8 @@ export function buildReport(input: ReportInput): Report {
     startedAt: input.startedAt.toISOString(),
     durationMs: Math.round(input.durationMs),
     results: input.results,
-    summary: summarize(input.results, input.failOn),
+    waivers: [...waivers],
+    summary: summarize(input.results, input.failOn, waivers),
     conformant: exitCode === EXIT.conformant,
     exitCode,
   };

@@ -20,6 +20,23 @@ export interface CheckResult {
   detail?: string;
   /** error: what broke inside the check. */
   error?: SerializedError;
+  /** fail only: the config's waiver that excuses this failure, so that it does not count against the run. */
+  waiver?: AppliedWaiver;
+}
+
+export interface AppliedWaiver {
+  reason: string;
+  /** The last day the waiver holds, YYYY-MM-DD; absent, it holds until removed. */
+  expires?: string;
+}
+
+/**
+ * A waiver from the config and what became of it. applied: it excused a failure; unused: its check passed, was
+ * skipped or did not run (the waiver may be stale); expired: its date has passed, so it excuses nothing and fails the run.
+ */
+export interface WaiverState extends AppliedWaiver {
+  check: string;
+  state: "applied" | "unused" | "expired";
 }
 
 export interface Summary {
@@ -28,6 +45,10 @@ export interface Summary {
   fail: number;
   skip: number;
   error: number;
+  /** Failing checks a waiver excuses (counted in fail too, never in blocking). */
+  waived: number;
+  /** Waivers whose date has passed: each fails the run. */
+  expiredWaivers: number;
   /** Failing checks at or above --fail-on: the ones that make the run non-conformant. */
   blocking: number;
 }
@@ -46,6 +67,8 @@ export interface Report {
   startedAt: string;
   durationMs: number;
   results: CheckResult[];
+  /** Every waiver the config held, in its order. */
+  waivers: WaiverState[];
   summary: Summary;
   conformant: boolean;
   exitCode: number;

@@ -19,7 +19,7 @@ const MIXED = [
 
 describe("summarize", () => {
   it("counts each status", () => {
-    expect(summarize(MIXED, "error")).toEqual({ total: 7, pass: 2, fail: 3, skip: 1, error: 1, blocking: 1 });
+    expect(summarize(MIXED, "error")).toEqual({ total: 7, pass: 2, fail: 3, skip: 1, error: 1, waived: 0, expiredWaivers: 0, blocking: 1 });
   });
 
   it.each([
@@ -35,7 +35,7 @@ describe("summarize", () => {
   });
 
   it("is all zeros for no results", () => {
-    expect(summarize([], "error")).toEqual({ total: 0, pass: 0, fail: 0, skip: 0, error: 0, blocking: 0 });
+    expect(summarize([], "error")).toEqual({ total: 0, pass: 0, fail: 0, skip: 0, error: 0, waived: 0, expiredWaivers: 0, blocking: 0 });
   });
 });
 

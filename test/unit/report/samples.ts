@@ -8,6 +8,7 @@ import type { Finding, ImageFacts, Severity } from "../../../src/engine/check.js
 import { PACKAGE_ROOT } from "../../../src/paths.js";
 import { buildReport } from "../../../src/report/build.js";
 import type { CheckResult, Report } from "../../../src/report/model.js";
+import { type Waiver, applyWaivers } from "../../../src/report/waivers.js";
 import type { ClauseId, Contract } from "../../../src/spec/types.js";
 
 const schema = JSON.parse(readFileSync(join(PACKAGE_ROOT, "schemas", "report.schema.json"), "utf8")) as object;
@@ -98,10 +99,14 @@ export interface SampleOptions {
   failOn?: FailOn;
   instances?: string[];
   image?: Partial<ImageFacts>;
+  /** The config's waivers, applied as the CLI applies them, on the report's start date. */
+  waivers?: Waiver[];
 }
 
 /** A report built the way the CLI builds one, with its clock and tool version fixed so renderings are stable. */
 export function sampleReport(results: CheckResult[], o: SampleOptions = {}): Report {
+  const startedAt = new Date("2026-01-02T03:04:05.678Z");
+  const waived = applyWaivers(results, o.waivers ?? [], startedAt);
   const report = buildReport({
     image: { ...IMAGE, ...o.image },
     specVersion: "1.0",
@@ -109,9 +114,10 @@ export function sampleReport(results: CheckResult[], o: SampleOptions = {}): Rep
     instances: o.instances ?? [],
     seed: 1234567,
     failOn: o.failOn ?? "error",
-    startedAt: new Date("2026-01-02T03:04:05.678Z"),
+    startedAt,
     durationMs: 1234.4,
-    results,
+    results: waived.results,
+    ...(o.waivers ? { waivers: waived.states } : {}),
   });
   return { ...report, tool: { name: "byoc-check", version: "9.9.9" } };
 }
@@ -152,5 +158,24 @@ export const SCENARIOS: Record<string, () => Report> = {
         errored("IMG-OPTML-SHADOWED", "training#layout.reserved", "the Docker engine stopped answering"),
       ],
       { image: { os: "linux", architecture: "arm64", variant: "v8" } },
+    ),
+  waivers: () =>
+    sampleReport(
+      [
+        passed("IMG-ENTRYPOINT-EXEC", "training#start.exec-form"),
+        failed("IMG-USER-ROOT", "inference#user.root", "warning", ROOT),
+        failed("IMG-OPTML-SHADOWED", "training#layout.reserved", "error", BAKED_MODEL),
+        failed("IMG-ARCH-INSTANCE", "inference#platform.architecture", "error", ARCH),
+      ],
+      {
+        failOn: "warning",
+        instances: ["ml.c7g.xlarge"],
+        waivers: [
+          { check: "IMG-USER-ROOT", reason: "the server drops privileges itself (TICKET-12)", expires: "2026-03-31" },
+          { check: "IMG-OPTML-SHADOWED", reason: "weights are baked on purpose until the model registry lands" },
+          { check: "IMG-ARCH-INSTANCE", reason: "arm64 build pending", expires: "2025-12-31" },
+          { check: "IMG-ENTRYPOINT-EXEC", reason: "legacy shell entrypoint", expires: "2026-06-30" },
+        ],
+      },
     ),
 };
