@@ -59,10 +59,11 @@ export function renderText(report: Report, { color }: TextOptions): string {
   const idWidth = Math.max(...report.results.map((r) => r.id.length), 2);
   for (const r of report.results) {
     const [label, style] = LABEL[r.status];
-    const sev = r.status === "fail" ? paint(r.severity === "error" ? "red" : "yellow", ` [${r.severity}]`) : "";
+    const sev = r.status === "fail" ? paint(r.severity === "error" && !r.waiver ? "red" : "yellow", ` [${r.severity}${r.waiver ? ", waived" : ""}]`) : "";
     const tail = r.status === "skip" ? paint("gray", `  (${r.reason})`) : "";
     out.push(`${paint(style, label)} ${r.id.padEnd(idWidth)}  ${r.title}${sev}${tail}`);
     const indent = " ".repeat(6);
+    if (r.waiver) out.push(`${indent}${paint("yellow", `waived${r.waiver.expires ? ` until ${r.waiver.expires}` : ""}: ${r.waiver.reason}`)}`);
     if (r.status === "error" && r.error) {
       const bug = r.error.stack ? " (this looks like a bug in byoc-check: please report it with the JSON report)" : "";
       out.push(`${indent}${paint("magenta", `error: ${r.error.message}`)}${bug}`);
@@ -76,14 +77,22 @@ export function renderText(report: Report, { color }: TextOptions): string {
   }
 
   const s = report.summary;
+  const waivers = report.waivers ?? [];
+  if (waivers.some((w) => w.state !== "applied")) out.push("");
+  for (const w of waivers) {
+    if (w.state === "expired") out.push(paint("red", `waiver for ${w.check} expired on ${w.expires}: it excuses nothing and fails the run (renew it with a new date, or remove it)`));
+    if (w.state === "unused") out.push(paint("gray", `waiver for ${w.check} is unused: the check did not fail (remove the waiver if it is no longer needed)`));
+  }
   out.push("");
-  const counts = `${s.total} check${s.total === 1 ? "" : "s"}: ${s.pass} passed, ${s.fail} failed, ${s.skip} skipped, ${s.error} errored`;
-  const failing = report.results.filter((r) => r.status === "fail").map((r) => r.id);
+  const waived = (s.waived ?? 0) > 0 ? ` (${s.waived} waived)` : "";
+  const counts = `${s.total} check${s.total === 1 ? "" : "s"}: ${s.pass} passed, ${s.fail} failed${waived}, ${s.skip} skipped, ${s.error} errored`;
+  const failing = report.results.filter((r) => r.status === "fail" && !r.waiver).map((r) => r.id);
+  const expired = waivers.filter((w) => w.state === "expired").map((w) => `waiver for ${w.check} expired`);
   let verdict: string;
   if (report.conformant) {
     verdict = paint("green", `conformant at --fail-on ${report.failOn}`);
-  } else if (s.blocking > 0) {
-    verdict = paint("red", `NOT conformant: ${failing.join(", ")}`);
+  } else if (s.blocking > 0 || expired.length > 0) {
+    verdict = paint("red", `NOT conformant: ${[...failing, ...expired].join(", ")}`);
   } else {
     verdict = paint("magenta", "INCOMPLETE: a check could not run (see ERROR above)");
   }
