@@ -6,7 +6,7 @@ import type { CheckResult } from "../report/model.js";
 import type { InstanceInfo } from "../spec/instances.js";
 import { type Contract, type SpecView, contractOf } from "../spec/types.js";
 import type { ImageFacts, Outcome } from "./check.js";
-import type { EngineListener } from "./events.js";
+import type { EngineListener, SandboxListener } from "./events.js";
 import type { GpuTargets, LayerFacts } from "./layer-facts.js";
 import { scanLayers } from "./layer-scan.js";
 import type { PlannedCheck } from "./plan.js";
@@ -27,9 +27,9 @@ export interface RunInput {
   signal: AbortSignal;
   listener?: EngineListener;
   /** The job sandbox, made once the image is described (it runs the image by id). Required by checks that need jobs. */
-  jobs?: (image: ImageFacts) => Jobs;
+  jobs?: (image: ImageFacts, onEvent: SandboxListener) => Jobs;
   /** The endpoint sandbox, made once the image is described. Required by checks that need endpoints; closed at the end. */
-  endpoints?: (image: ImageFacts) => Endpoints;
+  endpoints?: (image: ImageFacts, onEvent: SandboxListener) => Endpoints;
   /** Why this run cannot run the image (an archive, not an engine): checks that would are skipped with it. */
   cannotRun?: string;
 }
@@ -90,8 +90,12 @@ export async function runChecks(input: RunInput): Promise<RunOutput> {
   }
   const gpu: GpuTargets = { count: 1, ...input.gpu, instances: input.instances };
   const results: CheckResult[] = [];
+  let running: string | undefined;
+  // A sandbox event belongs to the check that was waiting on it (servers and jobs outlive the check that started them).
+  const onSandbox: SandboxListener = (event) => emit({ type: "sandbox", checkId: running, event });
   try {
     for (const { check, clauses } of planned) {
+      running = check.id;
       emit({ type: "check-started", id: check.id });
       const started = performance.now();
       let outcome: Outcome;
@@ -109,11 +113,11 @@ export async function runChecks(input: RunInput): Promise<RunOutput> {
           if (check.needs.gpu) ctx.gpu = gpu;
           if (check.needs.jobs) {
             if (!input.jobs) throw new Error(`check ${check.id} runs jobs, but this run has no job sandbox`);
-            ctx.jobs = jobs ??= input.jobs(facts);
+            ctx.jobs = jobs ??= input.jobs(facts, onSandbox);
           }
           if (check.needs.endpoints) {
             if (!input.endpoints) throw new Error(`check ${check.id} hosts the image, but this run has no endpoint sandbox`);
-            ctx.endpoints = endpoints ??= input.endpoints(facts);
+            ctx.endpoints = endpoints ??= input.endpoints(facts, onSandbox);
           }
           outcome = await bounded(
             async () => {

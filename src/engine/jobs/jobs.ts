@@ -19,6 +19,7 @@ import {
 import { channelFiles, feedFifo, makeFifo } from "./pipe.js";
 import type { ContainerRunner } from "./runner.js";
 import type { ChannelOption, ContainerOutcome, ContainerSpec, JobOptions, Mount, StopPlan } from "./types.js";
+import type { SandboxListener } from "../events.js";
 
 export const TRAINING_SCENARIOS = {
   success: "your sample data and hyperparameters",
@@ -93,6 +94,8 @@ export interface SandboxInput {
   /** The spec's grace for each contract's stop signal. */
   graces: StopGraces;
   signal: AbortSignal;
+  /** Told when each job's container starts and exits (the interactive report shows it as it happens). */
+  onEvent?: SandboxListener;
 }
 
 function makeDir(path: string, writable = false): string {
@@ -186,7 +189,7 @@ export function createJobs(input: SandboxInput): Jobs {
     const feeding = new AbortController();
     const fed: Promise<void>[] = [];
     const feeders = fifos.map((f) => `find ${shellQuote(f.from)} -type f -print0 | LC_ALL=C sort -z | xargs -0 cat > ${shellQuote(f.path)} &  # Pipe mode: epoch 0 of the channel`);
-    const run = await execute(dir, spec, {
+    const run = await execute("training", s, TRAINING_SCENARIOS[s], dir, spec, {
       feeders,
       timeoutMs: job.trainTimeoutMs,
       ...(stop ? { stop } : {}),
@@ -219,18 +222,35 @@ export function createJobs(input: SandboxInput): Jobs {
       ...Object.entries(writable).map(([target, source]) => ({ source, target, readOnly: false })),
     ];
     const spec: ContainerSpec = { image: input.image, hostname: HOST, env: [...job.env], mounts, network: job.networkIsolation ? "none" : "bridge", ...startCommand(job, []) };
-    const run = await execute(dir, spec, {
+    const run = await execute("processing", s, PROCESSING_SCENARIOS[s], dir, spec, {
       timeoutMs: job.processingTimeoutMs,
       ...(s === "stop" ? { stop: { signal: "SIGINT", afterMs: job.stopAfterMs, graceMs: graces.processing } } : {}),
     });
     return record({ contract: "processing", scenario: s, what: PROCESSING_SCENARIOS[s], dir, writable, ...run });
   }
 
-  async function execute(dir: string, spec: ContainerSpec, { feeders = [], ...plan }: { feeders?: string[]; timeoutMs: number; stop?: StopPlan; onStarted?: () => void }) {
+  async function execute(
+    sandbox: "training" | "processing",
+    scenario: string,
+    what: string,
+    dir: string,
+    spec: ContainerSpec,
+    { feeders = [], onStarted, ...plan }: { feeders?: string[]; timeoutMs: number; stop?: StopPlan; onStarted?: () => void },
+  ) {
     // The line shows the tag the user named; the container runs the id that tag had when the run began.
     const reproduce = dockerRunLine(spec);
     if (job.keepDir) writeFileSync(join(dir, "run.sh"), ["#!/bin/sh", `# byoc-check kept this sandbox: ${dir}`, ...feeders, reproduce, ""].join("\n"), { mode: 0o755 });
-    const outcome = await input.runner({ spec: { ...spec, image: input.imageId }, signal: input.signal, ...plan });
+    const emit = input.onEvent ?? (() => {});
+    const outcome = await input.runner({
+      spec: { ...spec, image: input.imageId },
+      signal: input.signal,
+      ...plan,
+      onStarted: () => {
+        emit({ type: "container-started", sandbox, scenario, what });
+        onStarted?.();
+      },
+    });
+    if (outcome.exitCode !== null) emit({ type: "container-exited", sandbox, scenario, exitCode: outcome.exitCode, durationMs: outcome.durationMs });
     return { outcome, reproduce };
   }
 

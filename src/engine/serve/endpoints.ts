@@ -9,6 +9,7 @@ import { dockerRunLine, shellQuote } from "../jobs/command-line.js";
 import type { ContainerSpec, LogTail, StopOutcome } from "../jobs/types.js";
 import type { Listener, RunningServer, ServerExit, ServerRunner } from "./runner.js";
 import type { ServeOptions } from "./types.js";
+import type { SandboxListener } from "../events.js";
 
 /** What a request got, as the checks read it (they do not import src/http themselves). */
 export type { HttpOutcome } from "../../http/client.js";
@@ -163,6 +164,8 @@ export interface EndpointsInput {
   trainingBudgetMs?: number;
   /** Makes the HTTP client for a server's origin (tests pass their own). */
   http?: (origin: string) => HttpClient;
+  /** Told when each server starts and becomes ready, or does not (the interactive report shows it as it happens). */
+  onEvent?: SandboxListener;
 }
 
 function makeDir(path: string, mode?: number): string {
@@ -277,6 +280,8 @@ export function createEndpoints(input: EndpointsInput): Endpoints {
     if (!started.ok) return unstartedEndpoint(base, started.startError, started.log);
     const server = started.server;
     servers.push(server);
+    const emit = input.onEvent ?? (() => {});
+    emit({ type: "container-started", sandbox: "endpoint", scenario: s, what: SERVE_SCENARIOS[s] });
     // A start that was in flight when the sandbox closed: nothing else will remove this one.
     if (closed) {
       await server.remove();
@@ -294,6 +299,20 @@ export function createEndpoints(input: EndpointsInput): Endpoints {
     const readiness = address
       ? await awaitReady(server, client, { port, windowMs: options.startupWindowMs, pingTimeoutMs: limits.pingTimeoutMs, signal: input.signal, ...(pingOther ? { wrongPort: { port: SERVE_PORT, ping: pingOther } } : {}) })
       : await noPort(server);
+    switch (readiness.kind) {
+      case "ready":
+        emit({ type: "container-ready", scenario: s, afterMs: readiness.afterMs });
+        break;
+      case "not-ready":
+        emit({ type: "container-not-ready", scenario: s, afterMs: readiness.afterMs, why: readiness.last });
+        break;
+      case "exited":
+        emit({ type: "container-exited", sandbox: "endpoint", scenario: s, exitCode: readiness.exit.exitCode, durationMs: readiness.exit.afterMs });
+        break;
+      case "start-error":
+        emit({ type: "container-not-ready", scenario: s, afterMs: 0, why: readiness.message });
+        break;
+    }
     let saved = 0;
     const written = new Set<string>();
     const send: Endpoint["send"] = async (label, req) => {

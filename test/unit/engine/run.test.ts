@@ -58,6 +58,26 @@ function setup(checks: AnyCheck[], o: { signal?: AbortSignal; fs?: ImageFs } = {
 const never = () => new Promise<Outcome>(() => {});
 
 describe("runChecks: events and results", () => {
+  it("hands the sandboxes a listener whose events carry the check that was waiting on them", async () => {
+    const { events, input, run } = setup([check({ id: "T-A" }), check({ id: "T-B", needs: { jobs: true }, run: async ({ jobs }) => (await jobs.training("success"), pass()) })]);
+    input.jobs = (_facts, onEvent) =>
+      ({
+        training: async () => {
+          onEvent({ type: "container-started", sandbox: "training", scenario: "success", what: "a training run" });
+          onEvent({ type: "container-exited", sandbox: "training", scenario: "success", exitCode: 0, durationMs: 12 });
+          return {};
+        },
+        checkBudgetMs: 1000,
+      }) as never;
+    await run();
+    expect(events.filter((e) => e.type === "sandbox")).toEqual([
+      { type: "sandbox", checkId: "T-B", event: { type: "container-started", sandbox: "training", scenario: "success", what: "a training run" } },
+      { type: "sandbox", checkId: "T-B", event: { type: "container-exited", sandbox: "training", scenario: "success", exitCode: 0, durationMs: 12 } },
+    ]);
+    const order = events.map((e) => (e.type === "sandbox" ? `sandbox ${e.event.type}` : e.type === "check-started" ? `started ${e.id}` : e.type));
+    expect(order.indexOf("sandbox container-started")).toBeGreaterThan(order.indexOf("started T-B"));
+  });
+
   it("emits run-started, a started/finished pair per check in order, then run-finished", async () => {
     const { events, run } = setup([check({ id: "T-A" }), check({ id: "T-B", run: () => skip("n/a") }), check({ id: "T-C", severity: "warning" })]);
     const out = await run();
@@ -75,9 +95,9 @@ describe("runChecks: events and results", () => {
       type: "run-started",
       image: FACTS,
       checks: [
-        { id: "T-A", title: "T-A title", severity: "error" },
-        { id: "T-B", title: "T-B title", severity: "error" },
-        { id: "T-C", title: "T-C title", severity: "warning" },
+        { id: "T-A", title: "T-A title", severity: "error", group: "image" },
+        { id: "T-B", title: "T-B title", severity: "error", group: "image" },
+        { id: "T-C", title: "T-C title", severity: "warning", group: "image" },
       ],
     });
     const finished = events.filter((e): e is Extract<EngineEvent, { type: "check-finished" }> => e.type === "check-finished").map((e) => e.result);
