@@ -34,6 +34,13 @@ ensure_engine() {
 
 ensure_engine
 
+# tmux: the test suite drives the interactive report in a real terminal.
+if ! command -v tmux >/dev/null 2>&1 && [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
+  say "installing tmux (Debian's tmux), for the interactive report's terminal tests"
+  { apt-get update -q && DEBIAN_FRONTEND=noninteractive NEEDRESTART_MODE=l apt-get install -y -q tmux; } >/var/log/byoc-check-apt.log 2>&1 \
+    || { tail -20 /var/log/byoc-check-apt.log >&2; echo "quickstart: installing tmux failed" >&2; exit 1; }
+fi
+
 say "installing dependencies and building (npm ci)"
 npm ci --no-audit --no-fund --loglevel=error
 
@@ -48,13 +55,16 @@ example=(--channel train=fixtures/data/train@text/csv --hp l2=0.1 --hp sleep_sec
   --network-isolation --sample fixtures/data/inference/sample.csv@text/csv --accept application/json)
 say "byoc-check ${example[*]} byoc-check-fixture/reference:latest"
 status=0
-bin/byoc-check "${example[@]}" byoc-check-fixture/reference:latest || status=$?
+# --no-tui: the script goes on to print what to try next; run it yourself on a terminal for the interactive report.
+bin/byoc-check --no-tui "${example[@]}" byoc-check-fixture/reference:latest || status=$?
 cat >&2 <<'NEXT'
 
 Next:
   bin/byoc-check byoc-check-fixture/shell-entrypoint:latest    an image built to fail, to see what a finding looks like
   bin/byoc-check -c training --channel train=fixtures/data/train --hp epochs=2 byoc-check-fixture/train-hp-numbers:latest
                                                                a training job that breaks on string hyperparameters
+  bin/byoc-check byoc-check-fixture/reference:latest -c processing --input data=fixtures/data/processing
+                                                               on a terminal: the interactive report (q quits)
   bin/byoc-check --help                                        every option
   bin/byoc-check -c inference --model fixtures/data/model --sample fixtures/data/inference/sample.csv@text/csv \
       byoc-check-fixture/serve-slow-ping:latest                a server whose /ping waits behind its predictions

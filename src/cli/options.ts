@@ -25,6 +25,11 @@ export interface RawRunOptions {
   seed?: string;
   timeout?: string;
   color?: boolean;
+  json?: string;
+  junit?: string;
+  sarif?: string;
+  annotations?: boolean;
+  dockerfile?: string;
 }
 
 export interface RunOptions {
@@ -44,6 +49,12 @@ export interface RunOptions {
   seed: number;
   timeoutMs?: number;
   color?: boolean;
+  /** Reports written besides the one on stdout (or --output), any number in one run. */
+  reports: { json?: string; junit?: string; sarif?: string };
+  /** --annotations: GitHub workflow commands on stdout, after the report. */
+  annotations: boolean;
+  /** The Dockerfile SARIF and annotations point into for findings about the image config. */
+  dockerfile?: string;
 }
 
 function suggest(word: string, choices: readonly string[]): string {
@@ -77,6 +88,8 @@ export function parseRunOptions(raw: RawRunOptions, randomSeed: () => number): R
     format: oneOf("--format", raw.format, ["text", "json"] as const, "text"),
     failOn: oneOf("--fail-on", raw.failOn, ["error", "warning"] as const, "error"),
     seed: randomSeed(),
+    reports: {},
+    annotations: raw.annotations === true,
   };
   if (raw.instanceCount !== undefined) {
     if (!/^\d+$/.test(raw.instanceCount) || Number(raw.instanceCount) < 1 || Number(raw.instanceCount) > 1000) {
@@ -104,10 +117,25 @@ export function parseRunOptions(raw: RawRunOptions, randomSeed: () => number): R
     opts.seed = Number(raw.seed);
   }
   if (raw.timeout !== undefined) opts.timeoutMs = parseDuration(raw.timeout, "--timeout");
-  if (raw.output !== undefined) {
-    const dir = dirname(resolve(raw.output));
-    if (!existsSync(dir)) throw new UsageError(`--output ${raw.output}: the directory ${dir} does not exist`, "create it first, or write the report elsewhere");
-    opts.output = raw.output;
+  const writable = (flag: string, file: string) => {
+    const dir = dirname(resolve(file));
+    if (!existsSync(dir)) throw new UsageError(`${flag} ${file}: the directory ${dir} does not exist`, "create it first, or write the report elsewhere");
+    if (existsSync(file) && statSync(file).isDirectory()) throw new UsageError(`${flag} ${file} is a directory`, "give the path of a file to write");
+    return file;
+  };
+  if (raw.output !== undefined) opts.output = writable("--output", raw.output);
+  for (const kind of ["json", "junit", "sarif"] as const) {
+    const file = raw[kind];
+    if (file !== undefined) opts.reports[kind] = writable(`--${kind}`, file);
+  }
+  const targets = [["--output", opts.output], ...Object.entries(opts.reports).map(([k, f]) => [`--${k}`, f])].filter((t): t is [string, string] => t[1] !== undefined);
+  for (const [i, [flag, file]] of targets.entries()) {
+    const twin = targets.findIndex(([, f]) => resolve(f) === resolve(file));
+    if (twin !== i) throw new UsageError(`${targets[twin]![0]} and ${flag} both write ${file}`, "give each report its own file");
+  }
+  if (raw.dockerfile !== undefined) {
+    if (!existsSync(raw.dockerfile) || !statSync(raw.dockerfile).isFile()) throw new UsageError(`--dockerfile ${raw.dockerfile} is not a file`, "give the Dockerfile the image was built from, or leave it out");
+    opts.dockerfile = raw.dockerfile;
   }
   if (raw.color !== undefined) opts.color = raw.color;
   return opts;

@@ -1,5 +1,6 @@
 import { randomInt } from "node:crypto";
-import { writeFileSync } from "node:fs";
+import { appendFileSync, readFileSync, writeFileSync } from "node:fs";
+import { resolve as resolvePath } from "node:path";
 import { Command, CommanderError, Option } from "commander";
 import { CHECKS } from "../../conformance/index.js";
 import { DockerSession, sweepStale } from "../docker/session.js";
@@ -14,8 +15,16 @@ import { EnvironmentError, UsageError, isExpectedError } from "../errors.js";
 import { parseImageReference } from "../image/reference.js";
 import { TOOL } from "../paths.js";
 import { buildReport } from "../report/build.js";
+import type { Report } from "../report/model.js";
 import { renderJson } from "../report/json.js";
 import { renderText } from "../report/text.js";
+import { renderAnnotations, renderStepSummary } from "../report/github.js";
+import { renderJunit } from "../report/junit.js";
+import { renderSarif } from "../report/sarif.js";
+import { readDockerfile } from "../report/dockerfile.js";
+import { applyWaivers } from "../report/waivers.js";
+import type { SandboxListener } from "../engine/events.js";
+import { type RawOptions, attributeErrors, findConfig, loadConfig, mergeOptions } from "./config-file.js";
 import { resolveAmi } from "../spec/host-driver.js";
 import { parseImageSource } from "../image/archive.js";
 import { archiveImageSource } from "../image/archive-source.js";
@@ -36,12 +45,17 @@ export interface Io {
   stdout: (s: string) => void;
   stderr: (s: string) => void;
   stdoutIsTty: boolean;
+  /** stdout and stdin are both the terminal: the interactive report may take over. */
+  interactive?: boolean;
+  /** CI, NO_COLOR and GITHUB_STEP_SUMMARY are read from here (default: process.env). */
+  env?: NodeJS.ProcessEnv;
 }
 
 const defaultIo: Io = {
   stdout: (s) => process.stdout.write(s),
   stderr: (s) => process.stderr.write(s),
   stdoutIsTty: process.stdout.isTTY === true,
+  interactive: process.stdout.isTTY === true && process.stdin.isTTY === true,
 };
 
 function errorLine(message: string, hint?: string): string {
@@ -52,30 +66,50 @@ function collect(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value];
 }
 
-async function runCommand(image: string | undefined, raw: RawRunOptions & RawJobOptions & RawServeOptions, io: Io): Promise<number> {
+interface RunFlags {
+  /** --config FILE, or false for --no-config; undefined: look for byoc.config.json. */
+  config: string | false | undefined;
+  /** --no-tui: the plain report even on a terminal. */
+  tui: boolean;
+  /** Whether an option was typed on the command line (not a default): those override the config file. */
+  fromCli: (key: keyof RawOptions) => boolean;
+}
+
+async function runCommand(image: string | undefined, cliRaw: RawOptions, io: Io, flags: RunFlags): Promise<number> {
   if (!image) throw new UsageError("no image given", "byoc-check IMAGE, e.g. byoc-check my-model:latest; byoc-check --help for more");
-  const opts = parseRunOptions(raw, () => randomInt(0, 2 ** 32));
+  const configPath = flags.config === false ? undefined : flags.config !== undefined ? resolvePath(flags.config) : findConfig(process.cwd());
+  const config = configPath ? loadConfig(configPath, CHECKS.map((c) => c.id)) : undefined;
+  const raw = mergeOptions(cliRaw, flags.fromCli, config);
+  const fromFile = <T>(parse: () => T, key?: keyof RawOptions) => attributeErrors(config, flags.fromCli, parse, key);
+  const opts = fromFile(() => parseRunOptions(raw, () => randomInt(0, 2 ** 32)));
   const fileSource = parseImageSource(image);
   const ref = fileSource.kind === "engine" ? parseImageReference(image) : undefined;
   if (raw.platform !== undefined && !fileSource.kind.startsWith("oci")) {
     throw new UsageError("--platform chooses among the platforms of an OCI image index", "use it with oci:DIR or oci-archive:FILE; an image in the Docker engine has one platform");
   }
-  const spec = loadSpec({ ...(opts.spec ? { version: opts.spec } : {}), ...(opts.specDir ? { specsDir: opts.specDir } : {}) });
-  const instances = opts.instances.map((t) => resolveInstance(t, opts.specDir));
+  const spec = fromFile(() => loadSpec({ ...(opts.spec ? { version: opts.spec } : {}), ...(opts.specDir ? { specsDir: opts.specDir } : {}) }), "spec");
+  const instances = fromFile(() => opts.instances.map((t) => resolveInstance(t, opts.specDir)), "instance");
   // An AMI name is checked here, against the catalogue, so a typo stops the run before anything starts.
-  if (opts.inferenceAmi !== undefined) resolveAmi(opts.inferenceAmi, opts.specDir);
+  if (opts.inferenceAmi !== undefined) fromFile(() => resolveAmi(opts.inferenceAmi!, opts.specDir), "inferenceAmi");
   const gpu = { count: opts.instanceCount, ...(opts.driver ? { driver: opts.driver } : {}), ...(opts.inferenceAmi ? { ami: opts.inferenceAmi } : {}), ...(opts.specDir ? { specsDir: opts.specDir } : {}) };
-  const planned = planChecks(selectChecks(CHECKS, opts.only), opts.contracts, spec);
-  const jobOptions = parseJobOptions(raw, spec, opts.contracts, opts.instances);
-  const serveOptions = parseServeOptions(raw, spec, opts.contracts, {
+  const planned = fromFile(() => planChecks(selectChecks(CHECKS, opts.only), opts.contracts, spec));
+  const jobOptions = fromFile(() => parseJobOptions(raw, spec, opts.contracts, opts.instances));
+  const serveOptions = fromFile(() => parseServeOptions(raw, spec, opts.contracts, {
     env: jobOptions.env,
     ...(jobOptions.stopGraceMs !== undefined ? { stopGraceMs: jobOptions.stopGraceMs } : {}),
     ...(jobOptions.keepDir !== undefined ? { keepDir: jobOptions.keepDir } : {}),
     trainedAvailable: opts.contracts.includes("training") && jobOptions.channels.length > 0,
     seed: opts.seed,
     seedGiven: raw.seed !== undefined,
-  });
+  }));
   if (jobOptions.keepDir) prepareKeepDir(jobOptions.keepDir);
+  const dockerfile = opts.dockerfile !== undefined ? readDockerfile(opts.dockerfile) : undefined;
+
+  // The interactive report: a person at a terminal, not CI, not asked for plain text or colourless output.
+  const env = io.env ?? process.env;
+  const color = opts.color ?? (!opts.output && io.stdoutIsTty && !env.NO_COLOR);
+  const wantTui = flags.tui && io.interactive && !env.CI && !env.NO_COLOR && opts.color !== false && opts.format === "text" && !opts.output && !opts.annotations;
+  const tui = wantTui ? (await import("../report/tui/index.js")).startTui({ stdout: process.stdout, stdin: process.stdin, color: true }) : undefined;
 
   const interrupt = interruptOnSignals();
   const deadline = new AbortController();
@@ -84,6 +118,10 @@ async function runCommand(image: string | undefined, raw: RawRunOptions & RawJob
     : undefined;
   const signal = AbortSignal.any([interrupt.signal, deadline.signal]);
   let session: DockerSession | undefined;
+  let report: Report | undefined;
+  // Lines for stderr that would tear the interactive report's frame: printed once it has gone.
+  const later: string[] = [];
+  const note = (line: string) => (tui && report ? later.push(line) : io.stderr(line));
   try {
     if (fileSource.kind !== "engine") {
       const startedAt = new Date();
@@ -98,60 +136,67 @@ async function runCommand(image: string | undefined, raw: RawRunOptions & RawJob
           spec,
           signal,
           cannotRun: `runs the image: read from ${fileSource.kind}:, it is not run (load it into Docker to check this)`,
+          ...(tui ? { listener: tui.listener } : {}),
         }),
         signal,
       );
-      return emitReport(out, startedAt, t0);
-    }
-    session = await raceAbort(DockerSession.open(), signal);
-    const current = session;
-    // Best effort: what crashed or killed runs left behind goes before this run adds its own.
-    await raceAbort(sweepStale(current.docker, { except: current.id }), signal);
-    const startedAt = new Date();
-    const t0 = performance.now();
-    let jobs: Jobs | undefined;
-    const makeJobs = (facts: { ref: string; id: string }) =>
-      (jobs ??= createJobs({
-        image: facts.ref,
-        imageId: facts.id,
-        options: jobOptions,
-        runner: containerRunner(current),
-        root: jobOptions.keepDir ?? current.tempDir("jobs"),
-        graces: stopGraces(spec),
+      report = buildAndWrite(out, startedAt, t0);
+    } else {
+      session = await raceAbort(DockerSession.open(), signal);
+      const current = session;
+      // Best effort: what crashed or killed runs left behind goes before this run adds its own.
+      await raceAbort(sweepStale(current.docker, { except: current.id }), signal);
+      const startedAt = new Date();
+      const t0 = performance.now();
+      let jobs: Jobs | undefined;
+      const makeJobs = (facts: { ref: string; id: string }, onEvent?: SandboxListener) =>
+        (jobs ??= createJobs({
+          ...(onEvent ? { onEvent } : {}),
+          image: facts.ref,
+          imageId: facts.id,
+          options: jobOptions,
+          runner: containerRunner(current),
+          root: jobOptions.keepDir ?? current.tempDir("jobs"),
+          graces: stopGraces(spec),
+          signal,
+        }));
+      let endpoints: Endpoints | undefined;
+      const makeEndpoints = (facts: { ref: string; id: string }, onEvent: SandboxListener) =>
+        (endpoints ??= createEndpoints({
+          onEvent,
+          image: facts.ref,
+          imageId: facts.id,
+          options: serveOptions,
+          limits: serveLimits(spec),
+          runner: serverRunner(current),
+          root: jobOptions.keepDir ?? current.tempDir("serve"),
+          signal,
+          trainingBudgetMs: jobOptions.trainTimeoutMs,
+          // The SageMaker flow end to end: the model the training job wrote is the one the endpoint serves.
+          trainedModel: async () => {
+            const j = makeJobs(facts, onEvent);
+            const why = j.trainingUnavailable("success");
+            if (why) return { unavailable: why };
+            const run = await j.training("success");
+            if (run.outcome.startError !== undefined || run.outcome.timedOut || run.outcome.exitCode !== 0) {
+              return { unavailable: "the training job that would have produced the model did not succeed (see TRN-SUCCESS-EXIT); give --model to serve another" };
+            }
+            return { dir: run.writable["/opt/ml/model"]! };
+          },
+        }));
+      const out = await raceAbort(
+        runChecks({ source: dockerImageSource(current, ref!), planned, contracts: opts.contracts, instances, gpu, spec, signal, jobs: makeJobs, endpoints: makeEndpoints, ...(tui ? { listener: tui.listener } : {}) }),
         signal,
-      }));
-    let endpoints: Endpoints | undefined;
-    const makeEndpoints = (facts: { ref: string; id: string }) =>
-      (endpoints ??= createEndpoints({
-        image: facts.ref,
-        imageId: facts.id,
-        options: serveOptions,
-        limits: serveLimits(spec),
-        runner: serverRunner(current),
-        root: jobOptions.keepDir ?? current.tempDir("serve"),
-        signal,
-        trainingBudgetMs: jobOptions.trainTimeoutMs,
-        // The SageMaker flow end to end: the model the training job wrote is the one the endpoint serves.
-        trainedModel: async () => {
-          const j = makeJobs(facts);
-          const why = j.trainingUnavailable("success");
-          if (why) return { unavailable: why };
-          const run = await j.training("success");
-          if (run.outcome.startError !== undefined || run.outcome.timedOut || run.outcome.exitCode !== 0) {
-            return { unavailable: "the training job that would have produced the model did not succeed (see TRN-SUCCESS-EXIT); give --model to serve another" };
-          }
-          return { dir: run.writable["/opt/ml/model"]! };
-        },
-      }));
-    const out = await raceAbort(
-      runChecks({ source: dockerImageSource(current, ref!), planned, contracts: opts.contracts, instances, gpu, spec, signal, jobs: makeJobs, endpoints: makeEndpoints }),
-      signal,
-    );
-    if (jobOptions.keepDir) {
-      for (const run of (jobs as Jobs | undefined)?.runs() ?? []) io.stderr(`byoc-check: kept ${run.contract} job (${run.scenario}) in ${run.dir}:\n  ${run.reproduce}\n`);
-      for (const e of (endpoints as Endpoints | undefined)?.started() ?? []) io.stderr(`byoc-check: kept the endpoint (${e.scenario}) in ${e.dir}; start it with:\n  ${e.reproduce}\n`);
+      );
+      report = buildAndWrite(out, startedAt, t0);
+      if (jobOptions.keepDir) {
+        for (const run of (jobs as Jobs | undefined)?.runs() ?? []) note(`byoc-check: kept ${run.contract} job (${run.scenario}) in ${run.dir}:\n  ${run.reproduce}\n`);
+        for (const e of (endpoints as Endpoints | undefined)?.started() ?? []) note(`byoc-check: kept the endpoint (${e.scenario}) in ${e.dir}; start it with:\n  ${e.reproduce}\n`);
+      }
     }
-    return emitReport(out, startedAt, t0);
+  } catch (e) {
+    tui?.abort(isExpectedError(e) ? e.message : "byoc-check stopped on an internal error");
+    throw e;
   } finally {
     clearTimeout(timer);
     if (session) {
@@ -159,12 +204,30 @@ async function runCommand(image: string | undefined, raw: RawRunOptions & RawJob
         session.close(),
         new Promise<string[]>((r) => setTimeout(() => r(["cleanup did not finish within 30 s"]), CLEANUP_TIMEOUT_MS).unref()),
       ]);
-      for (const p of problems) io.stderr(`byoc-check: warning: could not clean up ${p} (byoc-check cleanup retries)\n`);
+      for (const p of problems) note(`byoc-check: warning: could not clean up ${p} (byoc-check cleanup retries)\n`);
     }
     interrupt.dispose();
   }
 
-  function emitReport(out: RunOutput, startedAt: Date, t0: number): number {
+  // The containers are gone by now: a person may browse the report for as long as they like.
+  if (tui) {
+    const onTerm = () => tui.abort("terminated by SIGTERM");
+    process.once("SIGTERM", onTerm);
+    try {
+      await tui.finish(report);
+    } finally {
+      process.off("SIGTERM", onTerm);
+    }
+  } else if (!opts.output) {
+    io.stdout(opts.format === "json" ? renderJson(report) : renderText(report, { color }));
+  }
+  for (const line of later) io.stderr(line);
+  if (opts.annotations) io.stdout(renderAnnotations(report, dockerfile ? { dockerfile: { path: dockerfile.uri, lineFor: (l) => dockerfile.lineFor(l) } } : {}));
+  return report.exitCode;
+
+  /** Builds the report and writes the files it goes to; what goes to the terminal waits for the cleanup. */
+  function buildAndWrite(out: RunOutput, startedAt: Date, t0: number): Report {
+    const waived = applyWaivers(out.results, config?.waivers ?? [], startedAt);
     const report = buildReport({
       image: out.image,
       specVersion: spec.version,
@@ -174,13 +237,34 @@ async function runCommand(image: string | undefined, raw: RawRunOptions & RawJob
       failOn: opts.failOn,
       startedAt,
       durationMs: performance.now() - t0,
-      results: out.results,
+      results: waived.results,
+      ...(config ? { waivers: waived.states } : {}),
     });
-    const color = opts.color ?? (!opts.output && io.stdoutIsTty && !process.env.NO_COLOR);
-    const rendered = opts.format === "json" ? renderJson(report) : renderText(report, { color });
-    if (opts.output) writeFileSync(opts.output, rendered);
-    else io.stdout(rendered);
-    return report.exitCode;
+    // Files first: they exist even while a person still browses the interactive report.
+    const files: Array<[string, string | undefined, () => string]> = [
+      ["--json", opts.reports.json, () => renderJson(report)],
+      ["--junit", opts.reports.junit, () => renderJunit(report)],
+      ["--sarif", opts.reports.sarif, () => renderSarif(report, { checks: CHECKS, spec, ...(dockerfile ? { dockerfile: { uri: dockerfile.uri, text: dockerfile.text } } : {}) })],
+      ["--output", opts.output, () => (opts.format === "json" ? renderJson(report) : renderText(report, { color: opts.color === true }))],
+    ];
+    for (const [flag, file, render] of files) if (file !== undefined) writeReport(flag, file, render());
+    const summaryFile = env.GITHUB_STEP_SUMMARY;
+    if (summaryFile) {
+      try {
+        appendFileSync(summaryFile, renderStepSummary(report));
+      } catch (e) {
+        later.push(`byoc-check: warning: could not append the job summary to GITHUB_STEP_SUMMARY (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})\n`);
+      }
+    }
+    return report;
+  }
+}
+
+function writeReport(flag: string, file: string, text: string): void {
+  try {
+    writeFileSync(file, text);
+  } catch (e) {
+    throw new EnvironmentError(`cannot write ${flag} ${file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, "check that the directory is writable, or write the report elsewhere");
   }
 }
 
@@ -216,12 +300,22 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option("--inference-ami <name>", "the InferenceAmiVersion (or TransformAmiVersion) the endpoint pins, e.g. al2-ami-sagemaker-inference-gpu-3-1")
     .option("--spec <version>", "contract spec version (default: the newest)")
     .option("--spec-dir <dir>", "read contract specs from DIR instead of the bundled ones (for spec authors)")
-    .option("-f, --format <fmt>", "report format: text | json", "text")
-    .option("-o, --output <file>", "write the report there instead of stdout")
+    .option("--config <file>", "read options and waivers from FILE (default: byoc.config.json here or in a parent, up to the repository root); flags override it")
+    .option("--no-config", "ignore byoc.config.json")
+    .optionsGroup("Reports (any number in one run):")
+    .option("-f, --format <fmt>", "report on stdout: text | json", "text")
+    .option("-o, --output <file>", "write that report there instead of stdout")
+    .option("--json <file>", "also write the full JSON report to FILE")
+    .option("--junit <file>", "also write JUnit XML to FILE: a testsuite per contract, a testcase per check")
+    .option("--sarif <file>", "also write SARIF 2.1.0 to FILE, for GitHub code scanning")
+    .option("--dockerfile <file>", "the Dockerfile the image is built from: SARIF and annotations point at its lines")
+    .option("--annotations", "print GitHub workflow commands after the report, so failures show on the run page")
+    .option("--no-tui", "the plain text report even on a terminal (also: CI set, NO_COLOR, output not a terminal)")
     .option("--fail-on <level>", "lowest severity of a failing check that fails the run: error | warning", "error")
     .option("--seed <n>", "seed for everything random (default: a random one, printed in the report)")
     .option("--timeout <duration>", "overall deadline, e.g. 10m or 1h30m")
     .option("--no-color", "plain text even on a terminal (NO_COLOR works too)")
+    .optionsGroup("Run:")
     .optionsGroup("Training and processing jobs:")
     .option("--entrypoint <program|json>", 'ContainerEntrypoint: a program, or a JSON array such as \'["python3", "/opt/program/train.py"]\'')
     .addOption(new Option("--arg <value>", "ContainerArguments, one per flag (replace train / the image CMD)").argParser(collect))
@@ -269,11 +363,12 @@ Examples:
   byoc-check my-model:latest
   byoc-check -c inference -i ml.g5.xlarge -f json -o report.json my-model:latest`,
     )
-    .action(async (image: string | undefined, raw: RawRunOptions & { color: boolean }, cmd: Command) => {
+    .action(async (image: string | undefined, raw: RawOptions & { color: boolean; tui: boolean; config?: string | false }, cmd: Command) => {
+      const fromCli = (key: string) => cmd.getOptionValueSource(key) === "cli";
       // --no-color defaults color to true; only an explicit flag should override the terminal check.
-      const explicitColor = cmd.getOptionValueSource("color") === "cli" ? raw.color : undefined;
-      const { color: _ignored, ...rest } = raw;
-      setExit(await runCommand(image, { ...rest, ...(explicitColor === undefined ? {} : { color: explicitColor }) }, io));
+      const { color, tui, config, ...rest } = raw;
+      const options: RawOptions = { ...rest, ...(fromCli("color") ? { color } : {}) };
+      setExit(await runCommand(image, options, io, { config: fromCli("config") ? config : undefined, tui, fromCli }));
     });
 
   program

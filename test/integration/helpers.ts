@@ -24,8 +24,10 @@ export interface Running {
 }
 
 /** Starts the real, built CLI with the Node running the tests. */
-export function startCli(args: string[], env: NodeJS.ProcessEnv = {}): Running {
-  const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, NO_COLOR: "1", ...env }, stdio: ["ignore", "pipe", "pipe"] });
+export function startCli(args: string[], env: NodeJS.ProcessEnv = {}, cwd?: string): Running {
+  // A job summary only when a test asks for one: CI on GitHub Actions sets it for the test run itself.
+  const { GITHUB_STEP_SUMMARY: _summary, ...inherited } = process.env;
+  const child = spawn(process.execPath, [CLI, ...args], { env: { ...inherited, NO_COLOR: "1", ...env }, stdio: ["ignore", "pipe", "pipe"], ...(cwd ? { cwd } : {}) });
   let stdout = "";
   let stderr = "";
   child.stdout!.on("data", (c) => (stdout += c));
@@ -34,8 +36,8 @@ export function startCli(args: string[], env: NodeJS.ProcessEnv = {}): Running {
   return { child, done };
 }
 
-export function runCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
-  return startCli(args, env).done;
+export function runCli(args: string[], env: NodeJS.ProcessEnv = {}, cwd?: string): Promise<CliResult> {
+  return startCli(args, env, cwd).done;
 }
 
 function docker(args: string[]): string[] {

@@ -27,7 +27,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe("parseRunOptions defaults", () => {
   it("checks every contract, text format, --fail-on error, the random seed", () => {
-    expect(parse({})).toEqual({ contracts: ["training", "inference", "processing"], instances: [], instanceCount: 1, only: [], format: "text", failOn: "error", seed: SEED });
+    expect(parse({})).toEqual({ contracts: ["training", "inference", "processing"], instances: [], instanceCount: 1, only: [], format: "text", failOn: "error", seed: SEED, reports: {}, annotations: false });
   });
 
   it("treats an empty --contract list as every contract", () => {
