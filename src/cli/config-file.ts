@@ -4,7 +4,7 @@ import type { ErrorObject } from "ajv";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import addFormats from "ajv-formats";
 import { distance } from "fastest-levenshtein";
-import { ConfigError, UsageError } from "../errors.js";
+import { ConfigError, SpecError, UsageError } from "../errors.js";
 import { SCHEMAS_DIR } from "../paths.js";
 import type { Waiver } from "../report/waivers.js";
 import type { RawJobOptions } from "./job-options.js";
@@ -30,6 +30,8 @@ type Doc = Record<string, unknown>;
 export interface LoadedConfig {
   /** The file, as found or given. */
   path: string;
+  /** The file as errors name it: as the user gave it to --config, or relative to the working directory when found. */
+  shown: string;
   /** The options the file gives, in the flags' own form; paths made absolute against the file's directory. */
   raw: RawOptions;
   /** For each option the file gives, its place in the file (a JSON pointer), so errors can name it. */
@@ -88,7 +90,8 @@ function describe(errors: ErrorObject[]): { pointer: string; message: string; hi
     case "enum":
       return { pointer, message: `${JSON.stringify(e.data)} is not one of ${(e.params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(", ")}`, hint: typeof e.data === "string" ? `${suggest(e.data, (e.params.allowedValues as unknown[]).map(String))}see schemas/config.schema.json` : "see schemas/config.schema.json" };
     case "pattern": {
-      const what = (e.parentSchema as { description?: string } | undefined)?.description;
+      // The description says what the value is, after the flag it mirrors ("--driver: the host's NVIDIA driver ...").
+      const what = (e.parentSchema as { description?: string } | undefined)?.description?.replace(/^--[a-z-]+: /, "");
       return { pointer, message: `${JSON.stringify(e.data)} is not valid here`, hint: what ?? `it must match ${String(e.params.pattern)}` };
     }
     case "format":
@@ -99,8 +102,8 @@ function describe(errors: ErrorObject[]): { pointer: string; message: string; hi
 }
 
 /** Reads, validates and translates a config file; every fault stops the run (exit 2) and names its place in the file. */
-export function loadConfig(path: string, knownChecks: readonly string[]): LoadedConfig {
-  const shown = relative(process.cwd(), path) || path;
+export function loadConfig(path: string, knownChecks: readonly string[], given?: string): LoadedConfig {
+  const shown = given ?? (relative(process.cwd(), path) || path);
   let text: string;
   try {
     if (statSync(path).isDirectory()) throw Object.assign(new Error("a directory"), { code: "EISDIR" });
@@ -110,7 +113,8 @@ export function loadConfig(path: string, knownChecks: readonly string[]): Loaded
   }
   let doc: unknown;
   try {
-    doc = JSON.parse(text);
+    // Editors on Windows save UTF-8 with a byte-order mark; JSON.parse would call it an unexpected token.
+    doc = JSON.parse(text.replace(/^\uFEFF/, ""));
   } catch (e) {
     throw new ConfigError(`the config ${shown} is not JSON: ${(e as Error).message}`, "fix the syntax; editors check it against schemas/config.schema.json when the file names it in $schema");
   }
@@ -130,10 +134,10 @@ export function loadConfig(path: string, knownChecks: readonly string[]): Loaded
     const seen = config.waivers.findIndex((o) => o.check === w.check);
     if (seen !== i) throw new ConfigError(`the config ${shown}: /waivers/${i} waives ${w.check} a second time (see /waivers/${seen})`, "keep one waiver per check");
   });
-  return { path, ...config };
+  return { path, shown, ...config };
 }
 
-function toRaw(doc: Doc, dir: string): Omit<LoadedConfig, "path"> {
+function toRaw(doc: Doc, dir: string): Omit<LoadedConfig, "path" | "shown"> {
   const raw: RawOptions = {};
   const pointers: LoadedConfig["pointers"] = {};
   const abs = (p: string) => resolve(dir, p);
@@ -229,6 +233,52 @@ function toRaw(doc: Doc, dir: string): Omit<LoadedConfig, "path"> {
   return { raw, pointers, waivers };
 }
 
+/** The contracts an option describes: the file's options for contracts a run does not check are left out of it. */
+const CONTRACT_OF: Partial<Record<keyof RawOptions, ReadonlyArray<"training" | "processing" | "inference">>> = {
+  channel: ["training"],
+  hyperparameters: ["training"],
+  hp: ["training"],
+  invalidHp: ["training"],
+  inputMode: ["training"],
+  trainTimeout: ["training"],
+  saveArtifacts: ["training"],
+  input: ["processing"],
+  processingOutput: ["processing"],
+  processingTimeout: ["processing"],
+  entrypoint: ["training", "processing"],
+  arg: ["training", "processing"],
+  networkIsolation: ["training", "processing"],
+  stopAfter: ["training", "processing"],
+  model: ["inference"],
+  sample: ["inference"],
+  contentType: ["inference"],
+  accept: ["inference"],
+  expectSchema: ["inference"],
+  startupTimeout: ["inference"],
+  readyGate: ["inference"],
+  concurrency: ["inference"],
+  fuzzRuns: ["inference"],
+  fuzzTime: ["inference"],
+  strict: ["inference"],
+};
+
+/**
+ * One file may describe every contract while a run checks fewer (-c training): the file's options for the others
+ * are not this run's, so they go back to what the command line had (its default, or nothing). A flag typed for a
+ * contract not checked is still an error, from the parsers.
+ */
+export function forContracts(merged: RawOptions, cli: RawOptions, fromCli: (key: keyof RawOptions) => boolean, config: LoadedConfig | undefined, contracts: readonly string[]): RawOptions {
+  if (!config) return merged;
+  const out: RawOptions = { ...merged };
+  for (const key of Object.keys(config.raw) as Array<keyof RawOptions>) {
+    const scope = CONTRACT_OF[key];
+    if (!scope || fromCli(key) || scope.some((c) => contracts.includes(c))) continue;
+    if (cli[key] === undefined) delete out[key];
+    else (out as Record<string, unknown>)[key] = cli[key];
+  }
+  return out;
+}
+
 // Options whose values add up rather than replace: a flag's entry wins for its own key, the file's other keys stay.
 const KEYED: ReadonlyArray<keyof RawOptions> = ["env", "hp", "invalidHp"];
 
@@ -251,19 +301,18 @@ export function mergeOptions(cli: RawOptions, fromCli: (key: keyof RawOptions) =
 
 /**
  * Runs `parse` over merged options; a usage error about an option that came from the file (not from a flag) names
- * the file and the place in it. The option is the flag the message starts with, or `key` for messages that name none.
+ * the file and the place in it, before the message as the flag would have had it. The option is the first flag the
+ * message names that the file gave, or `key` for messages that name none.
  */
 export function attributeErrors<T>(config: LoadedConfig | undefined, fromCli: (key: keyof RawOptions) => boolean, parse: () => T, key?: keyof RawOptions): T {
   try {
     return parse();
   } catch (e) {
-    if (!config || !(e instanceof UsageError || e instanceof ConfigError)) throw e;
-    const flag = /^(--[a-z-]+) /.exec(e.message)?.[1];
-    const named = (flag?.slice(2).replace(/-([a-z])/g, (_, c: string) => c.toUpperCase()) as keyof RawOptions | undefined) ?? key;
-    const pointer = named ? config.pointers[named] : undefined;
-    if (!named || !pointer || fromCli(named)) throw e;
-    const shown = relative(process.cwd(), config.path) || config.path;
-    const what = flag && named !== key ? e.message.slice(flag.length).trim() : e.message;
-    throw new ConfigError(`the config ${shown}: ${pointer}: ${what}`, e.hint, { cause: e });
+    if (!config || !(e instanceof UsageError || e instanceof ConfigError || e instanceof SpecError)) throw e;
+    const fromFile = (k: keyof RawOptions) => config.pointers[k] !== undefined && !fromCli(k);
+    const named = [...e.message.matchAll(/(?<![\w-])--([a-z][a-z-]*)/g)].map((m) => m[1]!.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase()) as keyof RawOptions);
+    const culprit = named.find(fromFile) ?? (named.length === 0 && key && fromFile(key) ? key : undefined);
+    if (!culprit) throw e;
+    throw new ConfigError(`the config ${config.shown}: ${config.pointers[culprit]}: ${e.message}`, e.hint, { cause: e });
   }
 }

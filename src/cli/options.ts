@@ -117,6 +117,9 @@ export function parseRunOptions(raw: RawRunOptions, randomSeed: () => number): R
     opts.seed = Number(raw.seed);
   }
   if (raw.timeout !== undefined) opts.timeoutMs = parseDuration(raw.timeout, "--timeout");
+  if (opts.annotations && opts.format === "json" && raw.output === undefined) {
+    throw new UsageError("--annotations would follow the JSON report on stdout, and JSON readers would choke on them", "write the JSON to a file with -o FILE (or --json FILE) and keep stdout for the annotations");
+  }
   const writable = (flag: string, file: string) => {
     const dir = dirname(resolve(file));
     if (!existsSync(dir)) throw new UsageError(`${flag} ${file}: the directory ${dir} does not exist`, "create it first, or write the report elsewhere");

@@ -1,5 +1,6 @@
 import { randomInt } from "node:crypto";
-import { appendFileSync, readFileSync, writeFileSync } from "node:fs";
+import { randomUUID } from "node:crypto";
+import { appendFileSync, writeFileSync } from "node:fs";
 import { resolve as resolvePath } from "node:path";
 import { Command, CommanderError, Option } from "commander";
 import { CHECKS } from "../../conformance/index.js";
@@ -23,8 +24,8 @@ import { renderJunit } from "../report/junit.js";
 import { renderSarif } from "../report/sarif.js";
 import { readDockerfile } from "../report/dockerfile.js";
 import { applyWaivers } from "../report/waivers.js";
-import type { SandboxListener } from "../engine/events.js";
-import { type RawOptions, attributeErrors, findConfig, loadConfig, mergeOptions } from "./config-file.js";
+import type { EngineListener, SandboxListener } from "../engine/events.js";
+import { type RawOptions, attributeErrors, findConfig, forContracts, loadConfig, mergeOptions } from "./config-file.js";
 import { resolveAmi } from "../spec/host-driver.js";
 import { parseImageSource } from "../image/archive.js";
 import { archiveImageSource } from "../image/archive-source.js";
@@ -33,9 +34,9 @@ import { listSpecVersions, loadSpec } from "../spec/load.js";
 import { CONTRACTS } from "../spec/types.js";
 import { formatDuration } from "./duration.js";
 import { EXIT, exitCodeFor } from "./exit-codes.js";
-import { type RawRunOptions, parseRunOptions, selectChecks } from "./options.js";
-import { type RawJobOptions, parseJobOptions, prepareKeepDir, stopGraces } from "./job-options.js";
-import { DEFAULT_FUZZ_RUNS, DEFAULT_FUZZ_TIME, type RawServeOptions, parseServeOptions, serveLimits } from "./serve-options.js";
+import { parseRunOptions, selectChecks } from "./options.js";
+import { parseJobOptions, prepareKeepDir, stopGraces } from "./job-options.js";
+import { DEFAULT_FUZZ_RUNS, DEFAULT_FUZZ_TIME, parseServeOptions, serveLimits } from "./serve-options.js";
 import { interruptOnSignals, raceAbort } from "./signals.js";
 import { renderCheckList, renderSpecList } from "./listings.js";
 
@@ -78,12 +79,15 @@ interface RunFlags {
 async function runCommand(image: string | undefined, cliRaw: RawOptions, io: Io, flags: RunFlags): Promise<number> {
   if (!image) throw new UsageError("no image given", "byoc-check IMAGE, e.g. byoc-check my-model:latest; byoc-check --help for more");
   const configPath = flags.config === false ? undefined : flags.config !== undefined ? resolvePath(flags.config) : findConfig(process.cwd());
-  const config = configPath ? loadConfig(configPath, CHECKS.map((c) => c.id)) : undefined;
-  const raw = mergeOptions(cliRaw, flags.fromCli, config);
+  const config = configPath ? loadConfig(configPath, CHECKS.map((c) => c.id), flags.config || undefined) : undefined;
+  const merged = mergeOptions(cliRaw, flags.fromCli, config);
   const fromFile = <T>(parse: () => T, key?: keyof RawOptions) => attributeErrors(config, flags.fromCli, parse, key);
-  const opts = fromFile(() => parseRunOptions(raw, () => randomInt(0, 2 ** 32)));
+  const opts = fromFile(() => parseRunOptions(merged, () => randomInt(0, 2 ** 32)));
+  const raw = forContracts(merged, cliRaw, flags.fromCli, config, opts.contracts);
   const fileSource = parseImageSource(image);
   const ref = fileSource.kind === "engine" ? parseImageReference(image) : undefined;
+  // The file's platform is for the OCI sources it may be run with; for an image in the engine it means nothing.
+  if (!fileSource.kind.startsWith("oci") && !flags.fromCli("platform")) delete raw.platform;
   if (raw.platform !== undefined && !fileSource.kind.startsWith("oci")) {
     throw new UsageError("--platform chooses among the platforms of an OCI image index", "use it with oci:DIR or oci-archive:FILE; an image in the Docker engine has one platform");
   }
@@ -109,7 +113,12 @@ async function runCommand(image: string | undefined, cliRaw: RawOptions, io: Io,
   const env = io.env ?? process.env;
   const color = opts.color ?? (!opts.output && io.stdoutIsTty && !env.NO_COLOR);
   const wantTui = flags.tui && io.interactive && !env.CI && !env.NO_COLOR && opts.color !== false && opts.format === "text" && !opts.output && !opts.annotations;
-  const tui = wantTui ? (await import("../report/tui/index.js")).startTui({ stdout: process.stdout, stdin: process.stdin, color: true }) : undefined;
+  const tui = wantTui ? (await import("../report/tui/index.js")).startTui({ stdout: process.stdout, stdin: process.stdin, color: true, failOn: opts.failOn }) : undefined;
+  // The live rows show a waived failure as waived: the waivers are known before the run.
+  const live = tui
+    ? (startedAt: Date): EngineListener =>
+        (e) => tui.listener(e.type === "check-finished" ? { ...e, result: applyWaivers([e.result], config?.waivers ?? [], startedAt).results[0]! } : e)
+    : undefined;
 
   const interrupt = interruptOnSignals();
   const deadline = new AbortController();
@@ -122,6 +131,8 @@ async function runCommand(image: string | undefined, cliRaw: RawOptions, io: Io,
   // Lines for stderr that would tear the interactive report's frame: printed once it has gone.
   const later: string[] = [];
   const note = (line: string) => (tui && report ? later.push(line) : io.stderr(line));
+  // Reports that could not be written: said after the report, which still goes to the terminal.
+  const unwritten: EnvironmentError[] = [];
   try {
     if (fileSource.kind !== "engine") {
       const startedAt = new Date();
@@ -136,7 +147,7 @@ async function runCommand(image: string | undefined, cliRaw: RawOptions, io: Io,
           spec,
           signal,
           cannotRun: `runs the image: read from ${fileSource.kind}:, it is not run (load it into Docker to check this)`,
-          ...(tui ? { listener: tui.listener } : {}),
+          ...(live ? { listener: live(startedAt) } : {}),
         }),
         signal,
       );
@@ -185,7 +196,7 @@ async function runCommand(image: string | undefined, cliRaw: RawOptions, io: Io,
           },
         }));
       const out = await raceAbort(
-        runChecks({ source: dockerImageSource(current, ref!), planned, contracts: opts.contracts, instances, gpu, spec, signal, jobs: makeJobs, endpoints: makeEndpoints, ...(tui ? { listener: tui.listener } : {}) }),
+        runChecks({ source: dockerImageSource(current, ref!), planned, contracts: opts.contracts, instances, gpu, spec, signal, jobs: makeJobs, endpoints: makeEndpoints, ...(live ? { listener: live(startedAt) } : {}) }),
         signal,
       );
       report = buildAndWrite(out, startedAt, t0);
@@ -210,19 +221,40 @@ async function runCommand(image: string | undefined, cliRaw: RawOptions, io: Io,
   }
 
   // The containers are gone by now: a person may browse the report for as long as they like.
+  let terminated = false;
   if (tui) {
-    const onTerm = () => tui.abort("terminated by SIGTERM");
+    const onTerm = () => {
+      terminated = true;
+      tui.abort("terminated by SIGTERM");
+    };
     process.once("SIGTERM", onTerm);
     try {
       await tui.finish(report);
     } finally {
       process.off("SIGTERM", onTerm);
     }
+  } else if (!opts.output && opts.format === "json") {
+    io.stdout(renderJson(report));
   } else if (!opts.output) {
-    io.stdout(opts.format === "json" ? renderJson(report) : renderText(report, { color }));
+    const text = renderText(report, { color });
+    // On GitHub Actions the runner reads every stdout line that starts with "::" as a command: the report quotes the
+    // image's own logs and files, which must not be able to forge or stop annotations. stop-commands turns that off
+    // for the report, with a token the image cannot guess.
+    if (opts.annotations || env.GITHUB_ACTIONS === "true") {
+      const token = randomUUID();
+      io.stdout(`::stop-commands::${token}\n${text}::${token}::\n`);
+    } else {
+      io.stdout(text);
+    }
   }
   for (const line of later) io.stderr(line);
   if (opts.annotations) io.stdout(renderAnnotations(report, dockerfile ? { dockerfile: { path: dockerfile.uri, lineFor: (l) => dockerfile.lineFor(l) } } : {}));
+  if (terminated) return EXIT.interrupted;
+  if (unwritten.length > 0) {
+    for (const u of unwritten) io.stderr(errorLine(u.message, u.hint));
+    // The verdict stands; a conformant run whose reports could not all be written still did not do its job.
+    return report.exitCode === EXIT.conformant ? EXIT.environment : report.exitCode;
+  }
   return report.exitCode;
 
   /** Builds the report and writes the files it goes to; what goes to the terminal waits for the cleanup. */
@@ -247,7 +279,14 @@ async function runCommand(image: string | undefined, cliRaw: RawOptions, io: Io,
       ["--sarif", opts.reports.sarif, () => renderSarif(report, { checks: CHECKS, spec, ...(dockerfile ? { dockerfile: { uri: dockerfile.uri, text: dockerfile.text } } : {}) })],
       ["--output", opts.output, () => (opts.format === "json" ? renderJson(report) : renderText(report, { color: opts.color === true }))],
     ];
-    for (const [flag, file, render] of files) if (file !== undefined) writeReport(flag, file, render());
+    for (const [flag, file, render] of files) {
+      if (file === undefined) continue;
+      try {
+        writeFileSync(file, render());
+      } catch (e) {
+        unwritten.push(new EnvironmentError(`cannot write ${flag} ${file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, "check that the directory is writable, or write the report elsewhere"));
+      }
+    }
     const summaryFile = env.GITHUB_STEP_SUMMARY;
     if (summaryFile) {
       try {
@@ -257,14 +296,6 @@ async function runCommand(image: string | undefined, cliRaw: RawOptions, io: Io,
       }
     }
     return report;
-  }
-}
-
-function writeReport(flag: string, file: string, text: string): void {
-  try {
-    writeFileSync(file, text);
-  } catch (e) {
-    throw new EnvironmentError(`cannot write ${flag} ${file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, "check that the directory is writable, or write the report elsewhere");
   }
 }
 
@@ -310,6 +341,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option("--sarif <file>", "also write SARIF 2.1.0 to FILE, for GitHub code scanning")
     .option("--dockerfile <file>", "the Dockerfile the image is built from: SARIF and annotations point at its lines")
     .option("--annotations", "print GitHub workflow commands after the report, so failures show on the run page")
+    .option("--no-annotations", "no workflow commands, even if the config asks for them")
     .option("--no-tui", "the plain text report even on a terminal (also: CI set, NO_COLOR, output not a terminal)")
     .option("--fail-on <level>", "lowest severity of a failing check that fails the run: error | warning", "error")
     .option("--seed <n>", "seed for everything random (default: a random one, printed in the report)")
@@ -326,6 +358,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .addOption(new Option("--invalid-hp <key=value>", "a hyperparameter value the job must reject (the failure path), repeatable").argParser(collect))
     .addOption(new Option("--input-mode <mode>", "TrainingInputMode: File | FastFile | Pipe (FIFOs <channel>_0)").default("File"))
     .option("--network-isolation", "rehearse EnableNetworkIsolation: run jobs with --network none")
+    .option("--no-network-isolation", "jobs get a network, even if the config isolates them")
     .option("--train-timeout <duration>", "longest a training run may take", "10m")
     .option("--processing-timeout <duration>", "longest a processing run may take", "10m")
     .addOption(new Option("--input <name=dir>", "a processing input, mounted read-only at /opt/ml/processing/input/NAME").argParser(collect))
@@ -347,6 +380,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option("--fuzz-runs <n>", `cases to generate (default: ${DEFAULT_FUZZ_RUNS}; 0 turns fuzzing off)`)
     .option("--fuzz-time <duration>", `wall-clock budget of the search, shrinking included (default: ${DEFAULT_FUZZ_TIME})`)
     .option("--strict", "a 5xx answer to a malformed request is an error, not a warning")
+    .option("--no-strict", "a 5xx answer to a malformed request is a warning, even if the config says --strict")
     .option("--replay <path>", "with --seed: send only the case a finding printed (and the same --sample flags)")
     .addHelpText(
       "after",

@@ -188,7 +188,7 @@ export function parseServeOptions(
   if (!inference && given) {
     throw new UsageError("--model, --sample, --accept and --expect-schema describe an endpoint, but inference is not among the contracts checked", "add -c inference, or drop them");
   }
-  const fuzzGiven = raw.fuzzRuns !== undefined || raw.fuzzTime !== undefined || raw.strict !== undefined || raw.replay !== undefined;
+  const fuzzGiven = raw.fuzzRuns !== undefined || raw.fuzzTime !== undefined || raw.strict === true || raw.replay !== undefined;
   if (!inference && fuzzGiven) {
     throw new UsageError("--fuzz-runs, --fuzz-time, --strict and --replay fuzz an endpoint, but inference is not among the contracts checked", "add -c inference, or drop them");
   }

@@ -73,6 +73,7 @@ const WAIVER_STATE: Record<WaiverState["state"], string> = {
   applied: "🔕 applied",
   unused: "💤 unused: its check did not fail",
   expired: "❌ expired: fails the run",
+  "not-run": "➖ not run: its check was not selected",
 };
 
 /** Adds parts while they fit; once one does not, nothing more but the closers, and a note at the end. */

@@ -31,12 +31,13 @@ export interface AppliedWaiver {
 }
 
 /**
- * A waiver from the config and what became of it. applied: it excused a failure; unused: its check passed, was
- * skipped or did not run (the waiver may be stale); expired: its date has passed, so it excuses nothing and fails the run.
+ * A waiver from the config and what became of it. applied: it excused a failure; unused: its check ran and did not
+ * fail (the waiver may be stale); expired: its date has passed, so it excuses nothing and fails the run; not-run: its
+ * check was not part of this run (-c, --only), so this run says nothing about it, its date included.
  */
 export interface WaiverState extends AppliedWaiver {
   check: string;
-  state: "applied" | "unused" | "expired";
+  state: "applied" | "unused" | "expired" | "not-run";
 }
 
 export interface Summary {

@@ -337,11 +337,11 @@ export function renderSarif(report: Report, catalog: SarifCatalog): string {
     });
 
   const waiverNotes = report.waivers
-    .filter((w) => w.state !== "applied")
+    .filter((w) => w.state === "expired" || w.state === "unused")
     .map((w) =>
       w.state === "expired"
         ? { level: "error", message: { text: `The waiver for ${w.check} expired on ${w.expires}: it excuses nothing and fails the run (reason: ${w.reason})` }, descriptor: notification("waiver-expired"), associatedRule: ruleRef(w.check) }
-        : { level: "note", message: { text: `The waiver for ${w.check} excused nothing: its check passed, was skipped or did not run (reason: ${w.reason})` }, descriptor: notification("waiver-unused"), associatedRule: ruleRef(w.check) },
+        : { level: "note", message: { text: `The waiver for ${w.check} excused nothing: its check passed or was skipped (reason: ${w.reason})` }, descriptor: notification("waiver-unused"), associatedRule: ruleRef(w.check) },
     );
 
   const { image } = report;

@@ -78,10 +78,10 @@ export function renderText(report: Report, { color }: TextOptions): string {
 
   const s = report.summary;
   const waivers = report.waivers ?? [];
-  if (waivers.some((w) => w.state !== "applied")) out.push("");
+  if (waivers.some((w) => w.state === "expired" || w.state === "unused")) out.push("");
   for (const w of waivers) {
     if (w.state === "expired") out.push(paint("red", `waiver for ${w.check} expired on ${w.expires}: it excuses nothing and fails the run (renew it with a new date, or remove it)`));
-    if (w.state === "unused") out.push(paint("gray", `waiver for ${w.check} is unused: the check did not fail (remove the waiver if it is no longer needed)`));
+    if (w.state === "unused") out.push(paint("gray", `waiver for ${w.check} is unused: the check ran and did not fail (remove the waiver if it is no longer needed)`));
   }
   out.push("");
   const waived = (s.waived ?? 0) > 0 ? ` (${s.waived} waived)` : "";

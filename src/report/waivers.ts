@@ -27,11 +27,14 @@ export function applyWaivers(results: readonly CheckResult[], waivers: readonly 
     used.add(w.check);
     return { ...r, waiver: { reason: w.reason, ...(w.expires !== undefined ? { expires: w.expires } : {}) } };
   });
+  const ran = new Set(results.map((r) => r.id));
   const states = waivers.map((w): WaiverState => ({
     check: w.check,
     reason: w.reason,
     ...(w.expires !== undefined ? { expires: w.expires } : {}),
-    state: isExpired(w, today) ? "expired" : used.has(w.check) ? "applied" : "unused",
+    // A waiver for a check this run did not select is not this run's to judge: a -c training run does not fail on
+    // an expired waiver of an inference check.
+    state: !ran.has(w.check) ? "not-run" : isExpired(w, today) ? "expired" : used.has(w.check) ? "applied" : "unused",
   }));
   return { results: out, states };
 }

@@ -148,4 +148,18 @@ describe("the terminal report in a real terminal (tmux)", () => {
     await t.waitFor((s) => flat(s).includes("conformant at --fail-on error · exit 0"));
     expect(leftovers()).toEqual(NOTHING_LEFT);
   });
+
+  it.each([
+    ["--no-tui", ["--no-tui"], {}],
+    ["NO_COLOR", [], { NO_COLOR: "1" }],
+    ["CI", [], { CI: "true" }],
+  ])("the real CLI on a terminal with %s prints the plain report and exits without a key", async (_what, flags, env) => {
+    const argv = ["env", "-u", "CI", "-u", "NO_COLOR", "-u", "GITHUB_STEP_SUMMARY", ...Object.entries(env).map(([k, v]) => `${k}=${v}`), process.execPath, CLI];
+    const t = (term = TmuxTerminal.start([...argv, ...flags, "-c", "processing", "--only", "IMG-ENTRYPOINT-EXEC", "byoc-check-fixture/shell-entrypoint:latest"], { cwd: ROOT }));
+    expect(await t.exitCode({ timeoutMs: 60_000 })).toBe(1);
+    const screen = await t.waitFor((s) => flat(s).includes("NOT conformant: IMG-ENTRYPOINT-EXEC · exit 1"));
+    expect(screen).toMatch(/^FAIL {2}IMG-ENTRYPOINT-EXEC/m);
+    expect(screen).toMatch(/clause (training|processing)#start\.exec-form/);
+    expect(screen).not.toContain("filter:");
+  });
 });

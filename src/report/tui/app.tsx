@@ -1,3 +1,4 @@
+import type { FailOn } from "../../cli/exit-codes.js";
 import { Box, Static, Text, useInput, useStdout } from "ink";
 import { type ReactElement, type ReactNode, useEffect, useMemo, useReducer, useState, useSyncExternalStore } from "react";
 import type { EngineEvent } from "../../engine/events.js";
@@ -115,7 +116,7 @@ function printedLines(item: Printed, run: RunState, width: number): Line[] {
       return [containerLine(item.container, width)];
     case "check": {
       const r = item.result;
-      const label = statusLabel(r, undefined);
+      const label = statusLabel(r, run.failOn);
       const why = r.status === "skip" && r.reason ? `  (${clean(r.reason)})` : "";
       const right = `${r.status === "fail" && width >= NARROW ? `[${r.severity}]  ` : ""}${duration(r.durationMs)}`;
       const row = checkRow(label.text, r.id, Math.max(idW, 2), `${clean(r.title)}${why}`, right, width);
@@ -160,7 +161,7 @@ function Live({ run, width, color, now }: { run: RunState; width: number; now: (
   }
   if (run.startedAt !== undefined) {
     const done = run.results.length;
-    const failed = run.results.filter((r) => r.status === "fail").length;
+    const failed = run.results.filter((r) => r.status === "fail" && r.waiver === undefined).length;
     const errored = run.results.filter((r) => r.status === "error").length;
     const bad = [failed > 0 ? `${failed} failed` : "", errored > 0 ? `${errored} errored` : ""].filter(Boolean).join(", ");
     const clock = elapsed((run.finishedAt ?? t) - run.startedAt);
@@ -359,11 +360,14 @@ export interface CreateOptions {
   now?: () => number;
   columns?: number;
   rows?: number;
+  /** --fail-on: failures below it are drawn as warnings while the run goes on. */
+  failOn?: FailOn;
 }
 
 /** Mounts the app with `mount` and returns the handle the CLI drives; startTui() passes ink's render. */
 export function createTui(o: CreateOptions): TuiHandle {
   const store = new TuiStore();
+  if (o.failOn) store.update((s) => ({ ...s, run: { ...s.run, failOn: o.failOn } }));
   const now = o.now ?? (() => performance.now());
   let closed = false;
   let quitting: Promise<void> | undefined;

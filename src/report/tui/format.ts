@@ -23,7 +23,7 @@ export function statusLabel(r: Pick<CheckResult, "status" | "severity" | "waiver
       return { text: "ERROR", tone: "magenta" };
     case "fail":
       if (r.waiver !== undefined) return { text: "WAIVED", tone: "blue" };
-      // During the run the --fail-on level is not known yet: every failure looks blocking until the report says.
+      // Without --fail-on (a caller that does not know it), every failure looks blocking.
       return { text: "FAIL", tone: failOn === undefined || isBlocking(r, failOn) ? "red" : "yellow" };
   }
 }
@@ -190,7 +190,7 @@ export function detailLines(r: CheckResult, failOn: Report["failOn"] | undefined
 /** What a config waiver says about a check, in text.ts's words. */
 export function waiverNote(w: WaiverState): string | undefined {
   if (w.state === "expired") return `waiver for ${w.check} expired on ${w.expires}: it excuses nothing and fails the run (renew it with a new date, or remove it)`;
-  if (w.state === "unused") return `waiver for ${w.check} is unused: the check did not fail (remove the waiver if it is no longer needed)`;
+  if (w.state === "unused") return `waiver for ${w.check} is unused: the check ran and did not fail (remove the waiver if it is no longer needed)`;
   return undefined;
 }
 

@@ -1,6 +1,7 @@
 // The interactive terminal report. The CLI loads this module with a dynamic import, and nothing else in src/
 // imports ink or React, so that `byoc-check --version` and the plain renderers never load them.
 import { render } from "ink";
+import type { FailOn } from "../../cli/exit-codes.js";
 import type { EngineListener } from "../../engine/events.js";
 import type { Report } from "../model.js";
 import { createTui } from "./app.js";
@@ -9,6 +10,8 @@ export interface TuiOptions {
   stdout: NodeJS.WriteStream;
   stdin: NodeJS.ReadStream;
   color: boolean;
+  /** --fail-on: a failure below it is drawn as a warning while the run goes on. */
+  failOn?: FailOn;
 }
 
 export interface Tui {
@@ -31,6 +34,7 @@ export function startTui(o: TuiOptions): Tui {
   return createTui({
     color: o.color,
     interactive,
+    ...(o.failOn ? { failOn: o.failOn } : {}),
     mount(tree) {
       const ink = render(tree, {
         stdout: o.stdout,

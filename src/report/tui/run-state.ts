@@ -1,3 +1,4 @@
+import type { FailOn } from "../../cli/exit-codes.js";
 import type { CheckGroup, CheckMeta, ImageFacts } from "../../engine/check.js";
 import type { EngineEvent, SandboxEvent } from "../../engine/events.js";
 import type { CheckResult } from "../model.js";
@@ -41,6 +42,8 @@ export interface RunState {
   containers: ReadonlyMap<string, Tracked>;
   lastGroup?: CheckGroup;
   finishedAt?: number;
+  /** --fail-on, known before the run: a failure below it is drawn as the warning it is, not as blocking. */
+  failOn?: FailOn;
 }
 
 export const INITIAL: RunState = { planned: [], running: [], results: [], printed: [], containers: new Map() };
@@ -146,7 +149,7 @@ export function groupProgress(state: RunState): Array<{ group: CheckGroup; done:
     const g = out.get(groupOf(state, r));
     if (!g) continue;
     g.done++;
-    if (r.status === "fail" || r.status === "error") g.bad++;
+    if ((r.status === "fail" && r.waiver === undefined) || r.status === "error") g.bad++;
   }
   return [...out.values()];
 }

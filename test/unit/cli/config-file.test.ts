@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { CHECKS } from "../../../conformance/index.js";
-import { type LoadedConfig, type RawOptions, attributeErrors, findConfig, loadConfig, mergeOptions } from "../../../src/cli/config-file.js";
+import { type LoadedConfig, type RawOptions, attributeErrors, findConfig, forContracts, loadConfig, mergeOptions } from "../../../src/cli/config-file.js";
 import { parseJobOptions } from "../../../src/cli/job-options.js";
 import { parseRunOptions } from "../../../src/cli/options.js";
 import { main } from "../../../src/cli/program.js";
@@ -162,7 +162,7 @@ describe("loadConfig", () => {
 });
 
 describe("mergeOptions", () => {
-  const config = (raw: RawOptions): LoadedConfig => ({ path: "/x/byoc.config.json", raw, pointers: {}, waivers: [] });
+  const config = (raw: RawOptions): LoadedConfig => ({ path: "/x/byoc.config.json", shown: "byoc.config.json", raw, pointers: {}, waivers: [] });
 
   it("lets a flag typed on the command line override the file, and a default not", () => {
     const typed = new Set<string>(["failOn"]);
@@ -200,8 +200,39 @@ describe("mergeOptions", () => {
   });
 });
 
+describe("forContracts", () => {
+  const dir = () => tempDir();
+  it("leaves out the file's options for contracts the run does not check, back to the command line's defaults", () => {
+    const c = loadConfig(
+      writeConfig({ version: 1, training: { channels: { train: "." }, hyperparameters: { a: 1 }, timeout: "5m" }, inference: { samples: ["s.csv"], accept: "application/json", readyGate: "30s" }, fuzz: { strict: false }, jobs: { networkIsolation: true } }, dir()),
+      IDS,
+    );
+    const cli: RawOptions = { trainTimeout: "10m", readyGate: "60s" };
+    const merged = mergeOptions(cli, () => false, c);
+    const training = forContracts(merged, cli, () => false, c, ["training"]);
+    expect(training).toMatchObject({ trainTimeout: "5m", readyGate: "60s", networkIsolation: true });
+    expect(training.sample).toBeUndefined();
+    expect(training.accept).toBeUndefined();
+    expect(training.strict).toBeUndefined();
+    const inference = forContracts(merged, cli, () => false, c, ["inference"]);
+    expect(inference).toMatchObject({ trainTimeout: "10m", readyGate: "30s", accept: "application/json" });
+    expect(inference.channel).toBeUndefined();
+    expect(inference.hp).toBeUndefined();
+    expect(inference.networkIsolation).toBeUndefined();
+    // Both parsers accept what is left, where the whole file would have stopped a -c training run.
+    const spec = loadSpec();
+    expect(() => parseJobOptions(training, spec, ["training"], [])).not.toThrow();
+  });
+
+  it("keeps a flag typed for a contract not checked, so that the parser can say it is out of place", () => {
+    const c = loadConfig(writeConfig({ version: 1 }), IDS);
+    const cli: RawOptions = { sample: ["s.csv"] };
+    expect(forContracts(cli, cli, (k) => k === "sample", c, ["training"]).sample).toEqual(["s.csv"]);
+  });
+});
+
 describe("attributeErrors", () => {
-  const c: LoadedConfig = { path: join(process.cwd(), "byoc.config.json"), raw: {}, pointers: { instanceCount: "/instanceCount", failOn: "/failOn" }, waivers: [] };
+  const c: LoadedConfig = { path: join(process.cwd(), "byoc.config.json"), shown: "byoc.config.json", raw: {}, pointers: { instanceCount: "/instanceCount", failOn: "/failOn" }, waivers: [] };
 
   it("names the file and the place of a value that came from it", () => {
     let caught: unknown;
@@ -211,8 +242,16 @@ describe("attributeErrors", () => {
       caught = e;
     }
     expect(caught).toBeInstanceOf(ConfigError);
-    expect((caught as Error).message).toBe('the config byoc.config.json: /instanceCount: "0" is not a whole number from 1 to 1000');
+    expect((caught as Error).message).toBe('the config byoc.config.json: /instanceCount: --instance-count "0" is not a whole number from 1 to 1000');
     expect((caught as ConfigError).hint).toMatch(/InstanceCount/);
+  });
+
+  it("finds the file's option among several flags a message names", () => {
+    const c2: LoadedConfig = { ...c, pointers: { processingOutput: "/processing/outputs" } };
+    const parse = () => {
+      throw new UsageError("--input and --processing-output describe a processing job, but processing is not among the contracts checked", "add -c processing");
+    };
+    expect(() => attributeErrors(c2, () => false, parse)).toThrow("the config byoc.config.json: /processing/outputs: --input and --processing-output describe a processing job");
   });
 
   it("leaves an error about a flag typed on the command line as it is", () => {
@@ -247,6 +286,28 @@ describe("the CLI with a config file", () => {
     const r = await run("--config", join(tempDir(), "nope.json"), "img:latest");
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/cannot read the config .*nope\.json \(ENOENT\)/);
+  });
+
+  it("runs a file that describes every contract with -c for one of them", async () => {
+    const dir = tempDir();
+    const cfg = writeConfig({ version: 1, contracts: ["training", "inference"], training: { channels: { train: "." }, hyperparameters: { epochs: 2 } }, inference: { samples: ["s.csv"], accept: "application/json" }, fuzz: { runs: 5 } }, dir);
+    writeFileSync(join(dir, "s.csv"), "1,2\n");
+    for (const contract of ["training", "inference"]) {
+      const r = await run("--config", cfg, "-c", contract, `docker-archive:${join(dir, "missing.tar")}`);
+      // Past every option: the run stops only at the archive that is not there.
+      expect(r.stderr).toMatch(/missing\.tar/);
+      expect(r.stderr).not.toMatch(/not among the contracts checked/);
+    }
+  });
+
+  it("shows --config's path as the user gave it", async () => {
+    const r = await run("--config", "/nonexistent/byoc.json", "img:latest");
+    expect(r.stderr).toMatch(/cannot read the config \/nonexistent\/byoc\.json \(ENOENT\)/);
+  });
+
+  it("reads a file saved with a byte-order mark", () => {
+    const path = writeConfig(`\uFEFF${JSON.stringify({ version: 1, failOn: "warning" })}`);
+    expect(loadConfig(path, IDS).raw).toEqual({ failOn: "warning" });
   });
 
   it("lets a flag override a bad value in the file", async () => {

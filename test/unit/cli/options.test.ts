@@ -158,3 +158,26 @@ describe("--only", () => {
     expect(() => selectChecks(checks, ["GPU-EFAA"])).toThrow('--only "GPU-EFAA" names no check');
   });
 });
+
+describe("reports besides stdout", () => {
+  it("takes any number of report files, each its own", () => {
+    const o = parse({ json: join(dir, "r.json"), junit: join(dir, "r.xml"), sarif: join(dir, "r.sarif"), output: join(dir, "r.txt") });
+    expect(o.reports).toEqual({ json: join(dir, "r.json"), junit: join(dir, "r.xml"), sarif: join(dir, "r.sarif") });
+    expect(o.output).toBe(join(dir, "r.txt"));
+  });
+
+  it.each<[string, () => RawRunOptions, RegExp]>([
+    ["two reports to one file", () => ({ json: join(dir, "same"), sarif: join(dir, "same") }), /--json and --sarif both write/],
+    ["--output and a report to one file", () => ({ output: join(dir, "x"), junit: join(dir, "x") }), /--output and --junit both write/],
+    ["a report in a directory that is not there", () => ({ junit: join(dir, "nope", "r.xml") }), /--junit .*the directory .*nope does not exist/],
+    ["a report that is a directory", () => ({ sarif: dir }), /--sarif .* is a directory/],
+    ["a Dockerfile that is not there", () => ({ dockerfile: join(dir, "no-dockerfile") }), /--dockerfile .* is not a file/],
+    ["annotations after JSON on stdout", () => ({ format: "json", annotations: true }), /--annotations would follow the JSON report on stdout/],
+  ])("refuses %s", (_what, raw, message) => {
+    expect(usageError(raw()).message).toMatch(message);
+  });
+
+  it("lets annotations follow a JSON report written to a file", () => {
+    expect(parse({ format: "json", output: join(dir, "r.json"), annotations: true }).annotations).toBe(true);
+  });
+});

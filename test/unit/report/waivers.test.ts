@@ -20,17 +20,24 @@ describe("applyWaivers", () => {
     expect(states[0]!.state).toBe("expired");
   });
 
-  it("calls a waiver unused when its check passed, was skipped or did not run", () => {
+  it("calls a waiver unused when its check passed or was skipped, and not-run when its check was not selected", () => {
     const { states } = applyWaivers(
       [passed("IMG-A", "training#start.command"), skipped("IMG-B", "training#start.command", "n/a")],
       [
         { check: "IMG-A", reason: "r" },
         { check: "IMG-B", reason: "r" },
         { check: "IMG-C", reason: "r" },
+        { check: "IMG-D", reason: "r", expires: "2000-01-01" },
       ],
       TODAY,
     );
-    expect(states.map((s) => s.state)).toEqual(["unused", "unused", "unused"]);
+    expect(states.map((s) => s.state)).toEqual(["unused", "unused", "not-run", "not-run"]);
+  });
+
+  it("does not fail a run on the expired waiver of a check it did not select", () => {
+    const r = sampleReport([passed("IMG-A", "training#start.command")], { waivers: [{ check: "INF-READY", reason: "old", expires: "2000-01-01" }] });
+    expect(r).toMatchObject({ exitCode: 0, summary: { expiredWaivers: 0 }, waivers: [{ check: "INF-READY", state: "not-run" }] });
+    expect(schemaErrors(r)).toBeNull();
   });
 
   it.each([
