@@ -80,6 +80,14 @@ describe("import boundaries", () => {
     expect(importers("undici").filter((f) => !f.startsWith("src/http/"))).toEqual([]);
   });
 
+  it("only src/registry/ecr.ts imports the AWS SDK, and only src/report/tui/ imports ink or React", () => {
+    expect(importers("@aws-sdk/client-ecr").filter((f) => f !== "src/registry/ecr.ts")).toEqual([]);
+    expect(importers("@aws-sdk/client-ecr")).toEqual(["src/registry/ecr.ts"]);
+    // The CLI loads the interactive report with a dynamic import: --version and the plain renderers never load React.
+    expect([...importers("ink"), ...importers("react")].filter((f) => !f.startsWith("src/report/tui/"))).toEqual([]);
+    expect(importers("ink").length).toBeGreaterThan(0);
+  });
+
   it("only src/docker/ and src/image/ import tar", () => {
     expect(importers("tar").filter((f) => !f.startsWith("src/docker/") && !f.startsWith("src/image/"))).toEqual([]);
   });
