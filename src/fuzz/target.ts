@@ -8,6 +8,13 @@ import { type FuzzTarget, StopSearch } from "./run.js";
 /** After a failed /ping, how long a dying process gets to be seen dead: a crash, not a slow health check. */
 const DEATH_SETTLE_MS = 300;
 /**
+ * When /ping found nothing to talk to (refused, closed, reset), the process is most likely gone: the Engine reports
+ * its exit, and with it the end of its log, only after that, which on a loaded machine takes longer than a ping. A
+ * crash reported without the log line that says why is half a finding.
+ */
+const DEAD_SETTLE_MS = 3_000;
+const SETTLE_POLL_MS = 25;
+/**
  * After a case that left /ping unhealthy, how long to wait for it to recover before the next case, so that one
  * case's lingering effect is not blamed on the next (which would make shrinking keep cases that do nothing).
  */
@@ -80,7 +87,9 @@ export function endpointTarget(endpoints: Endpoints, options: TargetOptions): En
       });
       let ping = e.running() ? await e.ping() : undefined;
       if (ping && !ping.ok) {
-        await new Promise((r) => setTimeout(r, DEATH_SETTLE_MS));
+        const until = performance.now() + (ping.kind === "timeout" ? DEATH_SETTLE_MS : DEAD_SETTLE_MS);
+        do await new Promise((r) => setTimeout(r, SETTLE_POLL_MS));
+        while (e.running() && performance.now() < until);
         if (!e.running()) ping = undefined;
       }
       unhealthy = ping !== undefined && !healthy(ping);
