@@ -34,7 +34,8 @@ export interface ReportInput {
 
 export function buildReport(input: ReportInput): Report {
   const waivers = input.waivers ?? [];
-  const exitCode = exitCodeFor({ kind: "completed", results: input.results, failOn: input.failOn, expiredWaivers: waivers.filter((w) => w.state === "expired").length });
+  const summary = summarize(input.results, input.failOn, waivers);
+  const exitCode = exitCodeFor({ kind: "completed", results: input.results, failOn: input.failOn, expiredWaivers: summary.expiredWaivers });
   const { image } = input;
   return {
     reportVersion: REPORT_VERSION,
@@ -49,7 +50,7 @@ export function buildReport(input: ReportInput): Report {
     durationMs: Math.round(input.durationMs),
     results: input.results,
     waivers: [...waivers],
-    summary: summarize(input.results, input.failOn, waivers),
+    summary,
     conformant: exitCode === EXIT.conformant,
     exitCode,
   };

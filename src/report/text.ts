@@ -1,6 +1,6 @@
 import { styleText } from "node:util";
 import type { Evidence, Location } from "../engine/check.js";
-import type { CheckResult, Report } from "./model.js";
+import type { CheckResult, Report, WaiverState } from "./model.js";
 
 type Style = Parameters<typeof styleText>[0];
 
@@ -18,7 +18,8 @@ const LABEL: Record<CheckResult["status"], [string, Style]> = {
 // Finding lines: 6 spaces, 2 more, a 6-wide label and a space; continuation lines of a value start here.
 const VALUE_COLUMN = 15;
 
-function locationText(l: Location): string {
+/** Where a finding points, as the plain and the interactive report both say it. */
+export function locationText(l: Location): string {
   switch (l.kind) {
     case "config":
       return `image config ${l.field}`;
@@ -43,6 +44,25 @@ function evidenceLines(e: Evidence): Array<[string, string]> {
   for (const cmd of e.reproduce ?? []) lines.push(["repro", cmd]);
   if (e.log) lines.push(["log", e.log.split("\n").slice(-5).join(`\n${" ".repeat(VALUE_COLUMN)}`)]);
   return lines;
+}
+
+/** What a config waiver says about the run, when it says anything: expired and unused waivers. */
+export function waiverNote(w: WaiverState): string | undefined {
+  if (w.state === "expired") return `waiver for ${w.check} expired on ${w.expires}: it excuses nothing and fails the run (renew it with a new date, or remove it)`;
+  if (w.state === "unused") return `waiver for ${w.check} is unused: the check ran and did not fail (remove the waiver if it is no longer needed)`;
+  return undefined;
+}
+
+/** The report's last line, in parts: the counts, and the verdict with its colour. */
+export function verdictOf(report: Report): { counts: string; verdict: string; tone: "green" | "red" | "magenta" } {
+  const s = report.summary;
+  const waived = (s.waived ?? 0) > 0 ? ` (${s.waived} waived)` : "";
+  const counts = `${s.total} check${s.total === 1 ? "" : "s"}: ${s.pass} passed, ${s.fail} failed${waived}, ${s.skip} skipped, ${s.error} errored`;
+  const failing = report.results.filter((r) => r.status === "fail" && !r.waiver).map((r) => r.id);
+  const expired = (report.waivers ?? []).filter((w) => w.state === "expired").map((w) => `waiver for ${w.check} expired`);
+  if (report.conformant) return { counts, verdict: `conformant at --fail-on ${report.failOn}`, tone: "green" };
+  if (s.blocking > 0 || expired.length > 0) return { counts, verdict: `NOT conformant: ${[...failing, ...expired].join(", ")}`, tone: "red" };
+  return { counts, verdict: "INCOMPLETE: a check could not run (see ERROR above)", tone: "magenta" };
 }
 
 /** The plain report: a line per check, and for each failing one what was seen and what to change. */
@@ -76,26 +96,13 @@ export function renderText(report: Report, { color }: TextOptions): string {
     }
   }
 
-  const s = report.summary;
-  const waivers = report.waivers ?? [];
-  if (waivers.some((w) => w.state === "expired" || w.state === "unused")) out.push("");
-  for (const w of waivers) {
-    if (w.state === "expired") out.push(paint("red", `waiver for ${w.check} expired on ${w.expires}: it excuses nothing and fails the run (renew it with a new date, or remove it)`));
-    if (w.state === "unused") out.push(paint("gray", `waiver for ${w.check} is unused: the check ran and did not fail (remove the waiver if it is no longer needed)`));
-  }
+  const notes = (report.waivers ?? []).flatMap((w) => {
+    const note = waiverNote(w);
+    return note === undefined ? [] : [paint(w.state === "expired" ? "red" : "gray", note)];
+  });
+  if (notes.length > 0) out.push("", ...notes);
   out.push("");
-  const waived = (s.waived ?? 0) > 0 ? ` (${s.waived} waived)` : "";
-  const counts = `${s.total} check${s.total === 1 ? "" : "s"}: ${s.pass} passed, ${s.fail} failed${waived}, ${s.skip} skipped, ${s.error} errored`;
-  const failing = report.results.filter((r) => r.status === "fail" && !r.waiver).map((r) => r.id);
-  const expired = waivers.filter((w) => w.state === "expired").map((w) => `waiver for ${w.check} expired`);
-  let verdict: string;
-  if (report.conformant) {
-    verdict = paint("green", `conformant at --fail-on ${report.failOn}`);
-  } else if (s.blocking > 0 || expired.length > 0) {
-    verdict = paint("red", `NOT conformant: ${[...failing, ...expired].join(", ")}`);
-  } else {
-    verdict = paint("magenta", "INCOMPLETE: a check could not run (see ERROR above)");
-  }
-  out.push(`${counts}  ·  ${verdict}  ·  exit ${report.exitCode}`);
+  const { counts, verdict, tone } = verdictOf(report);
+  out.push(`${counts}  ·  ${paint(tone, verdict)}  ·  exit ${report.exitCode}`);
   return `${out.join("\n")}\n`;
 }

@@ -1,6 +1,7 @@
 import { isBlocking } from "../../cli/exit-codes.js";
-import type { Evidence, Location } from "../../engine/check.js";
+import type { Evidence } from "../../engine/check.js";
 import type { CheckResult, Report, WaiverState } from "../model.js";
+import { locationText, verdictOf, waiverNote } from "../text.js";
 
 /** The colours the terminal report uses; with color off none is painted and every state still reads from its text. */
 export type Tone = "green" | "red" | "yellow" | "gray" | "magenta" | "cyan" | "blue";
@@ -108,17 +109,6 @@ export function wrap(text: string, width: number): string[] {
   return out;
 }
 
-function locationText(l: Location): string {
-  switch (l.kind) {
-    case "config":
-      return `image config ${l.field}`;
-    case "file":
-      return `${l.path}${l.layer ? ` (layer ${l.layer.slice(0, 19)})` : ""}`;
-    case "option":
-      return `${l.option} ${l.value}`;
-  }
-}
-
 function valueText(value: unknown): string {
   return typeof value === "string" ? value : JSON.stringify(value);
 }
@@ -187,32 +177,12 @@ export function detailLines(r: CheckResult, failOn: Report["failOn"] | undefined
   return out;
 }
 
-/** What a config waiver says about a check, in text.ts's words. */
-export function waiverNote(w: WaiverState): string | undefined {
-  if (w.state === "expired") return `waiver for ${w.check} expired on ${w.expires}: it excuses nothing and fails the run (renew it with a new date, or remove it)`;
-  if (w.state === "unused") return `waiver for ${w.check} is unused: the check ran and did not fail (remove the waiver if it is no longer needed)`;
-  return undefined;
-}
-
 /** text.ts's last line (counts, verdict, exit code), wrapped to the width, and under it each expired waiver. */
 export function verdictLines(report: Report, width: number): Line[] {
-  const s = report.summary;
-  const waived = s.waived > 0 ? ` (${s.waived} waived)` : "";
-  const counts = `${s.total} check${s.total === 1 ? "" : "s"}: ${s.pass} passed, ${s.fail} failed${waived}, ${s.skip} skipped, ${s.error} errored`;
-  const failing = report.results.filter((r) => r.status === "fail" && r.waiver === undefined).map((r) => r.id);
+  const { counts, ...v } = verdictOf(report);
+  // text.ts would say INCOMPLETE and point at an ERROR row that is not there.
+  const [verdict, tone]: [string, Tone] = v.tone === "magenta" && report.summary.total === 0 ? ["nothing was checked", "magenta"] : [v.verdict, v.tone];
   const expired = report.waivers.filter((w) => w.state === "expired");
-  let verdict: string;
-  let tone: Tone;
-  if (report.conformant) {
-    [verdict, tone] = [`conformant at --fail-on ${report.failOn}`, "green"];
-  } else if (s.blocking > 0 || expired.length > 0) {
-    [verdict, tone] = [`NOT conformant: ${[...failing, ...expired.map((w) => `waiver for ${w.check} expired`)].join(", ")}`, "red"];
-  } else if (s.total === 0) {
-    // text.ts would say INCOMPLETE and point at an ERROR row that is not there.
-    [verdict, tone] = ["nothing was checked", "magenta"];
-  } else {
-    [verdict, tone] = ["INCOMPLETE: a check could not run (see ERROR above)", "magenta"];
-  }
   const out: Line[] = wrap(`${counts}  ·  ${verdict}  ·  exit ${report.exitCode}`, width).map((text) => ({ text, tone, bold: true }));
   for (const w of expired) out.push({ text: truncate(waiverNote(w)!, width), tone: "red" });
   return out;
